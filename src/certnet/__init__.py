@@ -1,0 +1,3 @@
+"""certnet: the platform a national network of CERTs runs on."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""The ``certnet`` command: one Typer app over the same services as the API and console."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from certnet.config import get_settings
+from certnet.constituency import cli as constituency_cli
+from certnet.db import cli as db_cli
+from certnet.identity import cli as identity_cli
+from certnet.ops import cli as ops_cli
+from certnet.profiles import cli as profiles_cli
+
+app = typer.Typer(
+    name="certnet",
+    help="certnet: the platform a national network of CERTs runs on.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+app.add_typer(constituency_cli.certs, name="certs")
+app.add_typer(constituency_cli.orgs, name="orgs")
+app.command("lookup")(constituency_cli.lookup)
+app.add_typer(identity_cli.users, name="users")
+app.add_typer(identity_cli.tokens, name="tokens")
+app.add_typer(ops_cli.app, name="audit")
+app.add_typer(profiles_cli.app, name="profiles")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8000, help="Port"),
+    workers: int = typer.Option(1, min=1, help="Worker processes (stateless; scale out freely)"),
+) -> None:
+    """Serve the API and the console."""
+    settings = get_settings()
+    uvicorn.run(
+        "certnet.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,  # certnet logs each request itself, with its request id
+    )
+
+
+if __name__ == "__main__":
+    app()

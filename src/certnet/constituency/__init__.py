@@ -1,0 +1,1 @@
+"""The CERT network and its constituency: CERTs, organisations, contacts, resources, lookup."""

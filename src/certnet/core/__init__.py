@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: access policy, audit chain, errors, pagination, clock."""

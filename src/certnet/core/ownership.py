@@ -1,0 +1,23 @@
+"""How a model declares who owns it, read by the access policy (``certnet.core.access``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """How a model is owned, declared on the model as ``__access__``.
+
+    ``cert`` and ``organisation`` name the model's attributes holding the owning CERT's and
+    organisation's ids; ``is_cert_row`` is set on the CERT model itself, whose rows are also
+    visible up and down a principal's reporting line; ``tlp`` names the marking's attribute.
+    """
+
+    object_type: str
+    cert: str = "owner_cert_id"
+    organisation: str | None = None
+    tlp: str | None = None
+    is_cert_row: bool = False
+    #: Rows personal to one user (an API token): others see them only if they may edit them.
+    personal: str | None = None

@@ -1,0 +1,1 @@
+"""What operators watch: health, Prometheus metrics, request ids and access logs, the audit view."""

@@ -1,0 +1,129 @@
+"""Test fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+One engine per backend per run, migrated with Alembic (so migrations are exercised too); each
+test runs in a transaction that is rolled back at the end (services flush, tests never commit).
+
+PostgreSQL comes from ``CERTNET_TEST_POSTGRES_URL``. In CI (``CI`` set) or with
+``CERTNET_REQUIRE_POSTGRES=1``, an unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from certnet.config import Settings, get_settings
+from certnet.db import migrate
+from certnet.db.session import make_engine
+from certnet.deps import get_session
+from certnet.identity import passwords
+from certnet.main import create_app
+from certnet.profiles import service as profiles
+
+POSTGRES_URL = os.environ.get("CERTNET_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = bool(os.environ.get("CI")) or os.environ.get("CERTNET_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_engine() -> Engine:
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("CERTNET_TEST_POSTGRES_URL is not set, and PostgreSQL tests are required")
+        pytest.skip("CERTNET_TEST_POSTGRES_URL is not set")
+    engine = make_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:  # noqa: BLE001 — any connection failure decides skip or fail
+        message = f"PostgreSQL at {POSTGRES_URL} is unreachable: {exc}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return engine
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with minimal cost: the same algorithm and code path, a fraction of the time.
+    (Production keeps argon2-cffi's RFC 9106 defaults; a unit test checks those.)"""
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fresh settings for each test; nothing from the developer's environment leaks in."""
+    for name in list(os.environ):
+        if name.startswith("CERTNET_") and name not in (
+            "CERTNET_TEST_POSTGRES_URL",
+            "CERTNET_REQUIRE_POSTGRES",
+        ):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CERTNET_LOG_JSON", "true")
+    get_settings.cache_clear()
+    profiles.load.cache_clear()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated engine for each backend."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "certnet.sqlite3"
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = _postgres_engine()
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(db_engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction rolled back after the test."""
+    connection = db_engine.connect()
+    outer = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(db_engine: Engine, session: Session) -> Iterator[TestClient]:
+    """The app over the test's session: what a request commits stays inside the test."""
+    app = create_app(Settings(log_json=True), engine=db_engine)
+
+    def _session() -> Iterator[Session]:
+        # Each request is a savepoint: committed when it succeeds, rolled back when it fails,
+        # as the real unit of work does, while the test's own data stays.
+        request_scope = session.begin_nested()
+        try:
+            yield session
+            request_scope.commit()
+        except BaseException:
+            request_scope.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = _session
+    with TestClient(app, raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def backend(db_engine: Engine) -> str:
+    """``sqlite`` or ``postgresql``: which engine this run of the test uses."""
+    return db_engine.dialect.name
