@@ -8,6 +8,7 @@ import uvicorn
 from certnet.config import get_settings
 from certnet.constituency import cli as constituency_cli
 from certnet.db import cli as db_cli
+from certnet.demo import cli as demo_cli
 from certnet.identity import cli as identity_cli
 from certnet.ops import cli as ops_cli
 from certnet.profiles import cli as profiles_cli
@@ -21,11 +22,13 @@ app = typer.Typer(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(constituency_cli.certs, name="certs")
 app.add_typer(constituency_cli.orgs, name="orgs")
+app.add_typer(constituency_cli.constituency, name="constituency")
 app.command("lookup")(constituency_cli.lookup)
 app.add_typer(identity_cli.users, name="users")
 app.add_typer(identity_cli.tokens, name="tokens")
 app.add_typer(ops_cli.app, name="audit")
 app.add_typer(profiles_cli.app, name="profiles")
+app.command("demo")(demo_cli.demo)
 
 
 @app.command()

@@ -18,6 +18,7 @@ from certnet.db.session import make_engine, session_factory
 from certnet.identity import api as identity_api
 from certnet.ops import api as ops_api
 from certnet.ops import middleware
+from certnet.profiles import service as profiles
 from certnet.web import views as web_views
 
 API_PREFIX = "/api/v1"
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """Build certnet's ASGI app for ``engine`` (default: ``CERTNET_DATABASE_URL``)."""
     settings = settings or get_settings()
     certnet_logging.configure(settings.log_level, settings.log_json)
+    # An unknown CERTNET_PROFILE stops the start with its name, not the first request using it.
+    profiles.load(settings.profile)
     app = FastAPI(
         title="certnet",
         version=__version__,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
-from certnet.constituency import service
+from certnet.constituency import importer, service
+from certnet.constituency.importer import ImportReport
 from certnet.constituency.models import ContactRole, ResourceKind
 from certnet.constituency.schemas import (
     CertCreate,
@@ -268,3 +269,22 @@ def lookup(
 ) -> Responsibility:
     """Who is responsible for an IP address, an ASN or a domain: the most specific claim."""
     return service.responsible_for(session=session, principal=principal, query=q)
+
+
+@router.post("/constituency/import", response_model=ImportReport)
+def import_constituency(
+    session: SessionDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File(description="CSV or JSON; see docs/constituency-import.md")],
+    dry_run: Annotated[bool, Query(description="Check and report; write nothing")] = False,
+) -> ImportReport:
+    """Import organisations, claims and contacts, all or nothing: 422 lists every bad row."""
+    # One byte past the limit is enough for the importer to refuse the file.
+    content = file.file.read(importer.MAX_BYTES + 1)
+    return importer.import_constituency(
+        session=session,
+        principal=principal,
+        content=content,
+        filename=file.filename,
+        dry_run=dry_run,
+    )

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+import json
+import sys
+from pathlib import Path
+
 import typer
 
-from certnet.clikit import JsonOption, command, emit, emit_one, out
-from certnet.constituency import service
+from certnet.clikit import EXIT_INVALID, JsonOption, command, emit, emit_one, err, fail, out
+from certnet.constituency import importer, service
+from certnet.constituency.lookup import UNCLAIMED, Owner, build_index, describe_owners
 from certnet.constituency.schemas import (
     CertCreate,
     CertRead,
@@ -177,11 +184,92 @@ def claim(
 
 
 def lookup(
-    query: str = typer.Argument(..., help="An IP address, an ASN (AS64500) or a domain"),
+    query: str | None = typer.Argument(None, help="An IP address, an ASN (AS64500) or a domain"),
+    batch: typer.FileText | None = typer.Option(
+        None,
+        "--batch",
+        help="Resolve every IP address in this file (one a line; - for stdin) through the bulk "
+        "index, as the operator (refuses --as). Prints CSV address,organisation_id,organisation,"
+        "cert (empty when unclaimed) or a JSON array with --json. Blank and # lines are "
+        "skipped; a line that is not an IP address is named on stderr and left out; exit 2 "
+        "only when no line was an address.",
+    ),
     as_json: bool = JsonOption,
     as_user: str | None = AsUser,
 ) -> None:
-    """Who is responsible for an address, an ASN or a domain, and the escalation chain."""
+    """Who is responsible for an address, an ASN or a domain, and the escalation chain.
+
+    With --batch FILE, who is responsible for each IP address in a file (operator only).
+    """
+    # --batch: the index sees every claim (it answers as the system), so a user's access
+    # policy cannot be applied to it; refusing --as is the honest answer.
+    if batch is not None:
+        if query is not None:
+            raise fail("give one QUERY or --batch FILE, not both", EXIT_INVALID)
+        with command(as_user) as (session, principal):
+            if principal.user_id is not None:
+                raise fail(
+                    "--batch answers as the operator, through an index that sees every claim; "
+                    "it cannot apply a user's access policy. Drop --as (and CERTNET_AS), or "
+                    "look up single addresses with --as.",
+                    EXIT_INVALID,
+                )
+            index = build_index(session=session)
+            known: dict[int, Owner] = {}
+            lines = ((number, text.strip()) for number, text in enumerate(batch, start=1))
+            wanted = ((number, text) for number, text in lines if text and text[0] != "#")
+            rows = csv.writer(sys.stdout, lineterminator="\n")
+            if not as_json:
+                rows.writerow(["address", "organisation_id", "organisation", "cert"])
+            separator, seen, claimed, invalid = "[\n  ", 0, 0, 0
+            # Chunks keep memory bounded for any file size while numpy still gets big batches.
+            while chunk := list(itertools.islice(wanted, 50_000)):
+                answer = index.resolve([text for _, text in chunk])
+                ids = answer.organisation_ids.tolist()
+                fresh = set(ids) - known.keys() - {UNCLAIMED}
+                known.update(
+                    describe_owners(session=session, principal=principal, organisation_ids=fresh)
+                )
+                for (number, text), organisation_id, bad in zip(
+                    chunk, ids, answer.invalid.tolist(), strict=True
+                ):
+                    seen += 1
+                    if bad:
+                        invalid += 1
+                        err.print(f"line {number}: {text!r} is not an IP address", highlight=False)
+                        continue
+                    owner = known.get(organisation_id)
+                    claimed += owner is not None
+                    if as_json:
+                        sys.stdout.write(
+                            separator
+                            + json.dumps(
+                                {
+                                    "address": text,
+                                    "organisation_id": owner and owner.organisation_id,
+                                    "organisation": owner and owner.organisation,
+                                    "cert": owner and owner.cert,
+                                },
+                                ensure_ascii=False,
+                            )
+                        )
+                        separator = ",\n  "
+                    elif owner is None:
+                        rows.writerow([text, "", "", ""])
+                    else:
+                        rows.writerow([text, owner.organisation_id, owner.organisation, owner.cert])
+        if as_json:
+            sys.stdout.write("[]\n" if separator == "[\n  " else "\n]\n")
+        err.print(
+            f"lines: {seen}, claimed: {claimed}, unclaimed: {seen - claimed - invalid}, "
+            f"not IP addresses: {invalid}",
+            highlight=False,
+        )
+        if seen and invalid == seen:
+            raise typer.Exit(EXIT_INVALID)
+        return
+    if query is None:
+        raise fail("give a QUERY (an address, an ASN or a domain) or --batch FILE", EXIT_INVALID)
     with command(as_user) as (session, principal):
         result = service.responsible_for(session=session, principal=principal, query=query)
     if as_json:
@@ -195,3 +283,54 @@ def lookup(
         highlight=False,
     )
     out.print("  chain: " + " → ".join(c.name for c in result.escalation_chain), highlight=False)
+
+
+constituency = typer.Typer(help="The constituency as a whole: bulk import.", no_args_is_help=True)
+
+
+@constituency.command("import")
+def import_file(
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="A CSV or JSON file"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and report; write nothing"),
+    as_json: bool = JsonOption,
+    as_user: str | None = AsUser,
+) -> None:
+    """Import organisations, their claims and contacts, all or nothing.
+
+    Every bad row is listed with its line (CSV) or path (JSON); if any is bad, nothing is
+    written. The format is in docs/constituency-import.md."""
+    with command(as_user) as (session, principal):
+        report = importer.import_constituency(
+            session=session,
+            principal=principal,
+            content=path.read_bytes(),
+            filename=path.name,
+            dry_run=dry_run,
+        )
+    if as_json:
+        emit_one(report, as_json=True)
+        return
+    out.print(
+        f"{path.name} ({report.format}): organisations {report.organisations_created} created, "
+        f"{report.organisations_updated} updated, {report.organisations_unchanged} unchanged; "
+        f"resources {report.resources_added} added, {report.resources_unchanged} unchanged; "
+        f"contacts {report.contacts_added} added, {report.contacts_updated} updated, "
+        f"{report.contacts_unchanged} unchanged",
+        highlight=False,
+    )
+    for outcome in report.organisations:
+        details = ", ".join(
+            part
+            for part in (
+                f"fields: {', '.join(outcome.changed_fields)}" if outcome.changed_fields else "",
+                f"+{len(outcome.resources_added)} resources" if outcome.resources_added else "",
+                f"+{len(outcome.contacts_added)} contacts" if outcome.contacts_added else "",
+                f"~{len(outcome.contacts_updated)} contacts" if outcome.contacts_updated else "",
+            )
+            if part
+        )
+        out.print(f"  {outcome.action:9} {outcome.name}  {details}", highlight=False)
+    if dry_run:
+        out.print("dry run: nothing was written", style="dim")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from certnet.constituency.models import ResourceKind
 
 _ASN = re.compile(r"^(?:AS)?(\d{1,10})$", re.IGNORECASE)
+#: Anything written like an AS number is judged as one (AS99999999999 is a bad ASN, not a domain).
+_ASN_SHAPED = re.compile(r"^AS\d+$", re.IGNORECASE)
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 MAX_ASN = 4_294_967_295
 
@@ -84,7 +86,7 @@ def parse_resource(text: str, kind: ResourceKind | None = None) -> ParsedResourc
     raw = text.strip()
     if kind is ResourceKind.PREFIX or (kind is None and ("/" in raw or ":" in raw)):
         return parse_prefix(raw)
-    if kind is ResourceKind.ASN or (kind is None and _ASN.match(raw)):
+    if kind is ResourceKind.ASN or (kind is None and (_ASN.match(raw) or _ASN_SHAPED.match(raw))):
         return parse_asn(raw)
     if kind is None:
         try:
@@ -113,7 +115,7 @@ def parse_query(text: str) -> Query:
         pass
     else:
         return Query(ResourceKind.PREFIX, str(address), address)
-    if _ASN.match(raw):
+    if _ASN.match(raw) or _ASN_SHAPED.match(raw):
         return Query(ResourceKind.ASN, parse_asn(raw).value)
     return Query(ResourceKind.DOMAIN, canonical_domain(raw))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from certnet.clikit import JsonOption, out, report
 from certnet.core.errors import DomainError
@@ -43,6 +44,8 @@ def show(
         out.print(f"  tier {tier.id:16} {tier.name}  (under: {parents})", highlight=False)
     for clock in profile.clocks:
         out.print(
-            f"  clock {clock.id:16} {clock.hours:>5} h  [{clock.basis.value}] {clock.source}",
+            escape(
+                f"  clock {clock.id:16} {clock.hours:>5} h  [{clock.basis.value}] {clock.source}"
+            ),
             highlight=False,
         )

@@ -1,9 +1,83 @@
-"""Console routes (placeholder until the console lands)."""
+"""The console shell: the dashboard, and :func:`install`, which adds every domain's console
+routes and the error pages to the app."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from dataclasses import dataclass
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from certnet.constituency import service as constituency
+from certnet.constituency import views as constituency_views
+from certnet.constituency.models import ResourceKind
+from certnet.core.access import Principal
+from certnet.core.pagination import MAX_LIMIT
+from certnet.identity import views as identity_views
+from certnet.ops import views as ops_views
+from certnet.profiles import service as profiles
+from certnet.web import auth
+from certnet.web.console import ConsoleDep, ConsoleRoute, install_error_pages
+from certnet.web.tree import CertNode, layout
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the dashboard's tiles show, all within the viewer's sight."""
+
+    certs: int
+    organisations: int
+    cii: int
+    prefixes: int
+
+
+def _count_prefixes(session: Session, principal: Principal) -> int:
+    # The constituency service has no count of claims yet; walking its keyset pages keeps
+    # the access policy in one place and costs one query per thousand visible prefixes.
+    total, cursor = 0, None
+    while True:
+        batch = constituency.list_resources(
+            session=session,
+            principal=principal,
+            kind=ResourceKind.PREFIX,
+            cursor=cursor,
+            limit=MAX_LIMIT,
+        )
+        total += len(batch.items)
+        if batch.next_cursor is None:
+            return total
+        cursor = batch.next_cursor
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(console: ConsoleDep) -> HTMLResponse:
+    """Counts of what the viewer can see, and the CERT network as a tree."""
+    session, principal = console.session, console.principal
+    certs = constituency.all_certs(session=session, principal=principal)
+    counts = Counts(
+        certs=len(certs),
+        organisations=constituency.count_organisations(session=session, principal=principal),
+        cii=constituency.count_organisations(session=session, principal=principal, cii=True),
+        prefixes=_count_prefixes(session, principal),
+    )
+    drawing = layout(
+        CertNode(id=c.id, short_name=c.short_name, name=c.name, tier=c.tier, parent_id=c.parent_id)
+        for c in certs
+    )
+    tier_names = {t.id: t.name for t in profiles.active().tiers}
+    return console.render(
+        "web/dashboard.html", counts=counts, drawing=drawing, tier_names=tier_names
+    )
 
 
 def install(app: FastAPI) -> None:
-    """Add the console's routes to ``app``."""
+    """Add the console's routes and error pages to ``app``."""
+    install_error_pages(app)
+    app.include_router(auth.router)
+    app.include_router(router)
+    app.include_router(constituency_views.router)
+    app.include_router(identity_views.router)
+    app.include_router(ops_views.router)
