@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from certnet.constituency import importer, service
-from certnet.constituency.importer import ImportReport
+from certnet.constituency.import_format import MAX_BYTES, ImportReport
 from certnet.constituency.models import ContactRole, ResourceKind
 from certnet.constituency.schemas import (
     CertCreate,
@@ -280,7 +280,7 @@ def import_constituency(
 ) -> ImportReport:
     """Import organisations, claims and contacts, all or nothing: 422 lists every bad row."""
     # One byte past the limit is enough for the importer to refuse the file.
-    content = file.file.read(importer.MAX_BYTES + 1)
+    content = file.file.read(MAX_BYTES + 1)
     return importer.import_constituency(
         session=session,
         principal=principal,

@@ -630,6 +630,14 @@ def list_resources(
     return paginate(session, stmt, keys=[Resource.id], cursor=cursor, limit=limit)
 
 
+def count_resources(*, session: Session, principal: Principal, kind: Kind | None = None) -> int:
+    """How many claims the principal may see (of one kind)."""
+    stmt = access.scoped(select(Resource.id), principal)
+    if kind is not None:
+        stmt = stmt.where(Resource.kind == kind)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
 def add_resource(
     *, session: Session, principal: Principal, organisation_id: int, data: ResourceCreate
 ) -> Resource:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-NODE_WIDTH = 128
+NODE_WIDTH = 168
 NODE_HEIGHT = 38
-GAP_X = 14
-LEVEL_HEIGHT = 78
+#: Space between two sibling boxes stacked in a column.
+GAP_Y = 8
+#: Distance from one level of the reporting line to the next, left to right.
+LEVEL_WIDTH = NODE_WIDTH + 56
 MARGIN = 12
 
 #: Fill colour per tier of the reporting line; unknown tiers (another profile's) get ``other``.
@@ -52,10 +54,14 @@ class PlacedNode:
     def centre_x(self) -> float:
         return self.x + self.width / 2
 
+    @property
+    def centre_y(self) -> float:
+        return self.y + self.height / 2
+
 
 @dataclass(frozen=True)
 class Edge:
-    """A line from a parent's bottom edge to a child's top edge (an elbow path)."""
+    """A line from a parent's right edge to a child's left edge (an elbow path)."""
 
     path: str
 
@@ -72,8 +78,11 @@ class Drawing:
 
 
 def layout(certs: Iterable[CertNode]) -> Drawing:
-    """Place each CERT under its parent: leaves side by side in depth-first order, each parent
-    centred over its children. CERTs whose parent is not visible become roots."""
+    """Draw the reporting line left to right: each level of the line is a column, leaves are
+    stacked in depth-first order and each parent is centred beside its children. (A national
+    network is wide — a dozen sectoral and half a dozen provincial CERTs under one parent — and
+    shallow, so columns keep every label readable where a top-down tree would not fit.)
+    CERTs whose parent is not visible become roots."""
     by_id = {c.id: c for c in certs}
     children: dict[int | None, list[CertNode]] = {}
     for cert in by_id.values():
@@ -101,12 +110,12 @@ def layout(certs: Iterable[CertNode]) -> Drawing:
     for root in children.get(None, []):
         place(root, 0, frozenset({root.id}))
 
-    step = NODE_WIDTH + GAP_X
+    step = NODE_HEIGHT + GAP_Y
     nodes = [
         PlacedNode(
             cert=by_id[ident],
-            x=MARGIN + centres[ident] * step,
-            y=MARGIN + depths[ident] * LEVEL_HEIGHT,
+            x=MARGIN + depths[ident] * LEVEL_WIDTH,
+            y=MARGIN + centres[ident] * step,
             colour=TIER_COLOURS.get(by_id[ident].tier, TIER_COLOURS["other"]),
         )
         for ident in centres
@@ -117,11 +126,12 @@ def layout(certs: Iterable[CertNode]) -> Drawing:
         above = placed.get(node.cert.parent_id) if node.cert.parent_id is not None else None
         if above is None:
             continue
-        top = above.y + above.height
-        middle = top + (node.y - top) / 2
+        right = above.x + above.width
+        middle = right + (node.x - right) / 2
         edges.append(
             Edge(
-                f"M{above.centre_x:.1f},{top:.1f} V{middle:.1f} H{node.centre_x:.1f} V{node.y:.1f}"
+                f"M{right:.1f},{above.centre_y:.1f} H{middle:.1f} V{node.centre_y:.1f} "
+                f"H{node.x:.1f}"
             )
         )
     levels = max(depths.values(), default=-1) + 1
@@ -132,7 +142,7 @@ def layout(certs: Iterable[CertNode]) -> Drawing:
     return Drawing(
         nodes=nodes,
         edges=edges,
-        width=2 * MARGIN + max(next_slot, 1) * step - GAP_X,
-        height=2 * MARGIN + max(levels, 1) * LEVEL_HEIGHT - (LEVEL_HEIGHT - NODE_HEIGHT),
+        width=2 * MARGIN + max(levels, 1) * LEVEL_WIDTH - (LEVEL_WIDTH - NODE_WIDTH),
+        height=2 * MARGIN + max(next_slot, 1) * step - GAP_Y,
         legend=[(t, TIER_COLOURS.get(t, TIER_COLOURS["other"])) for t in tiers],
     )

@@ -7,13 +7,10 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
 from certnet.constituency import service as constituency
 from certnet.constituency import views as constituency_views
 from certnet.constituency.models import ResourceKind
-from certnet.core.access import Principal
-from certnet.core.pagination import MAX_LIMIT
 from certnet.identity import views as identity_views
 from certnet.ops import views as ops_views
 from certnet.profiles import service as profiles
@@ -34,24 +31,6 @@ class Counts:
     prefixes: int
 
 
-def _count_prefixes(session: Session, principal: Principal) -> int:
-    # The constituency service has no count of claims yet; walking its keyset pages keeps
-    # the access policy in one place and costs one query per thousand visible prefixes.
-    total, cursor = 0, None
-    while True:
-        batch = constituency.list_resources(
-            session=session,
-            principal=principal,
-            kind=ResourceKind.PREFIX,
-            cursor=cursor,
-            limit=MAX_LIMIT,
-        )
-        total += len(batch.items)
-        if batch.next_cursor is None:
-            return total
-        cursor = batch.next_cursor
-
-
 @router.get("/", response_class=HTMLResponse)
 def dashboard(console: ConsoleDep) -> HTMLResponse:
     """Counts of what the viewer can see, and the CERT network as a tree."""
@@ -61,7 +40,9 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         certs=len(certs),
         organisations=constituency.count_organisations(session=session, principal=principal),
         cii=constituency.count_organisations(session=session, principal=principal, cii=True),
-        prefixes=_count_prefixes(session, principal),
+        prefixes=constituency.count_resources(
+            session=session, principal=principal, kind=ResourceKind.PREFIX
+        ),
     )
     drawing = layout(
         CertNode(id=c.id, short_name=c.short_name, name=c.name, tier=c.tier, parent_id=c.parent_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from certnet.constituency.importer import CSV_COLUMNS, OrganisationEntry, Where, detect_format
+from certnet.constituency.import_format import CSV_COLUMNS, OrganisationEntry, Where, detect_format
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,8 @@
-"""The dashboard's network drawing: a pure layout, no database (kept beside the console's
-tests; it belongs in tests/unit/web once that folder exists)."""
+"""The dashboard's network drawing: a pure layout, no database."""
 
 from __future__ import annotations
 
-from certnet.web.tree import LEVEL_HEIGHT, TIER_COLOURS, CertNode, layout
+from certnet.web.tree import LEVEL_WIDTH, TIER_COLOURS, CertNode, layout
 
 
 def _node(ident: int, parent: int | None, tier: str = "sectoral") -> CertNode:
@@ -12,13 +11,14 @@ def _node(ident: int, parent: int | None, tier: str = "sectoral") -> CertNode:
     )
 
 
-def test_parents_sit_centred_above_their_children() -> None:
+def test_parents_sit_centred_beside_their_children() -> None:
     drawing = layout([_node(1, None, "national"), _node(2, 1), _node(3, 1), _node(4, 1)])
     placed = {n.cert.id: n for n in drawing.nodes}
-    kids = [placed[2], placed[3], placed[4]]
-    assert placed[1].centre_x == (kids[0].centre_x + kids[-1].centre_x) / 2
-    assert {k.y for k in kids} == {placed[1].y + LEVEL_HEIGHT}
-    assert len({k.x for k in kids}) == 3  # side by side, no overlap
+    kids = sorted([placed[2], placed[3], placed[4]], key=lambda n: n.y)
+    assert placed[1].centre_y == (kids[0].centre_y + kids[-1].centre_y) / 2
+    assert {k.x for k in kids} == {placed[1].x + LEVEL_WIDTH}
+    # Stacked one above the other without overlapping.
+    assert all(a.y + a.height < b.y for a, b in zip(kids, kids[1:], strict=False))
     assert len(drawing.edges) == 3
     assert placed[1].colour == TIER_COLOURS["national"]
     assert drawing.width >= max(n.x + n.width for n in drawing.nodes)
@@ -29,7 +29,7 @@ def test_a_cert_whose_parent_is_hidden_becomes_a_root() -> None:
     # A constituent sees its CERT's chain, not its siblings; a gap still draws.
     drawing = layout([_node(5, 2, "cii"), _node(9, None, "unknown_tier")])
     assert {n.cert.id for n in drawing.nodes} == {5, 9}
-    assert {n.y for n in drawing.nodes} == {drawing.nodes[0].y}
+    assert {n.x for n in drawing.nodes} == {drawing.nodes[0].x}
     assert drawing.edges == []
     assert {n.colour for n in drawing.nodes} == {TIER_COLOURS["cii"], TIER_COLOURS["other"]}
 
