@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -9,8 +10,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from certnet.core.access import Principal
-from certnet.core.errors import Unauthenticated
+from certnet.core.errors import Forbidden, Unauthenticated
 from certnet.identity import service as identity
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -41,8 +45,18 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
     if cookie:
         found = identity.principal_for_session(session=session, secret=cookie)
         if found is not None:
-            request.state.login_session = found[1]
-            return found[0]
+            principal, login = found
+            # A browser sends the cookie on its own: an API write riding on it must also
+            # prove it comes from certnet's own page (the session's CSRF token, as a header).
+            if request.method not in SAFE_METHODS and not hmac.compare_digest(
+                request.headers.get(CSRF_HEADER, ""), login.csrf_token
+            ):
+                raise Forbidden(
+                    f"a request signed in by cookie must send the {CSRF_HEADER} header; "
+                    "scripts should use 'Authorization: Bearer <token>'"
+                )
+            request.state.login_session = login
+            return principal
     return Principal.anonymous()
 
 

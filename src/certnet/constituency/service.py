@@ -375,7 +375,7 @@ def create_organisation(
         _apply_cii(org, profile, data.cii)
     session.add(org)
     session.flush()
-    access.require(session, principal, "edit", org)
+    access.require_create(session, principal, org)
     audit.record(
         session=session,
         principal=principal,
@@ -522,7 +522,7 @@ def create_contact(
     if contact.tlp is Tlp.RED:
         _name_recipients(session, principal, contact, data.recipients)
         session.flush()
-    access.require(session, principal, "edit", contact)
+    access.require_create(session, principal, contact)
     audit.record(
         session=session,
         principal=principal,
@@ -673,7 +673,7 @@ def add_resource(
     )
     session.add(resource)
     session.flush()
-    access.require(session, principal, "edit", resource)
+    access.require_create(session, principal, resource)
     audit.record(
         session=session,
         principal=principal,

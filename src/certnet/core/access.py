@@ -6,9 +6,10 @@ Two questions are asked of every object:
 * **tenancy** — whose data is it? Each protected model declares an :class:`Ownership`: the
   CERT that owns it (``owner_cert_id``) and, where it belongs to a constituent, the
   organisation. A CERT's staff see their CERT's constituency and everything below it on the
-  reporting line; a constituent's staff see their own organisation; CERT-level objects (a CERT's
-  duty contact, say) are also visible down the line, to the constituents who need to reach
-  their CERT and its escalation chain. The National CERT and platform admins cover everything.
+  reporting line; a constituent's staff see their own organisation; the CERTs above a principal
+  and their CERT-level contacts are visible down the line, to those who need to reach their CERT
+  and its escalation chain (staff records and the audit trail are not: ``visible_down_line``).
+  The National CERT and platform admins cover everything.
 * **TLP 2.0** — for models that carry a marking, the label decides on top of tenancy:
   CLEAR is public, GREEN is the whole community (any signed-in user), AMBER follows tenancy
   (the organisation and its constituents on need-to-know), AMBER+STRICT is the owning
@@ -207,10 +208,11 @@ def tenancy_clause(model: type[Any], principal: Principal) -> ColumnElement[bool
     owner_cert = getattr(model, own.cert)
     org_col = getattr(model, own.organisation) if own.organisation else None
     parts: list[ColumnElement[bool]] = [_in(owner_cert, principal.cert_scope)]
-    if own.is_cert_row or org_col is None:
+    if own.is_cert_row or (org_col is None and own.visible_down_line):
         parts.append(_in(owner_cert, principal.cert_chain))
-    else:
-        parts.append(and_(org_col.is_(None), _in(owner_cert, principal.cert_chain)))
+    elif org_col is not None:
+        if own.visible_down_line:
+            parts.append(and_(org_col.is_(None), _in(owner_cert, principal.cert_chain)))
         if principal.organisation_id is not None:
             parts.append(org_col == principal.organisation_id)
     return or_(*parts)
@@ -250,14 +252,25 @@ def view_clause(model: type[Any], principal: Principal) -> ColumnElement[bool]:
     if not allowed(principal.role, "view", own.object_type):
         return false()
     tenancy = tenancy_clause(model, principal)
-    if own.personal is not None and not allowed(principal.role, "edit", own.object_type):
-        tenancy = and_(tenancy, getattr(model, own.personal) == principal.user_id)
+    if own.personal is not None:
+        # A personal row (an API token) is its holder's, and visible to whoever may change
+        # it: a row-level question. Asking only whether the role may ever edit such rows let
+        # a CERT or organisation admin list the tokens of staff of every CERT above them.
+        mine = getattr(model, own.personal) == principal.user_id
+        if allowed(principal.role, "edit", own.object_type):
+            mine = or_(mine, _own_part(model, principal))
+        tenancy = and_(tenancy, mine)
     if own.tlp is None:
         return tenancy
     label = getattr(model, own.tlp)
     return or_(
         label == Tlp.CLEAR,
-        and_(label == Tlp.GREEN, true() if principal.authenticated else false()),
+        # GREEN is the whole community: any signed-in user, and certnet itself (the system
+        # principal, which already sees AMBER through full tenancy).
+        and_(
+            label == Tlp.GREEN,
+            true() if principal.authenticated or principal.all_tenancy else false(),
+        ),
         and_(label == Tlp.AMBER, tenancy),
         and_(label == Tlp.AMBER_STRICT, _strict_clause(model, principal)),
         and_(label == Tlp.RED, _red_clause(model, principal)),
@@ -270,14 +283,23 @@ def edit_clause(model: type[Any], principal: Principal) -> ColumnElement[bool]:
     own = ownership(model)
     if "write" not in principal.scopes or not allowed(principal.role, "edit", own.object_type):
         return false()
-    visible = view_clause(model, principal)
+    return and_(view_clause(model, principal), _own_part(model, principal))
+
+
+def _own_part(model: type[Any], principal: Principal) -> ColumnElement[bool]:
+    """Rows in the principal's own part of the hierarchy (never a CERT above them): where
+    their role lets them change things."""
+    own = ownership(model)
     if principal.all_tenancy:
-        return visible
+        return true()
     if principal.role is not None and principal.role.is_constituent:
         if own.organisation is None:
             return false()
-        return and_(visible, getattr(model, own.organisation) == principal.organisation_id)
-    return and_(visible, _in(getattr(model, own.cert), principal.cert_scope))
+        same_org: ColumnElement[bool] = (
+            getattr(model, own.organisation) == principal.organisation_id
+        )
+        return same_org
+    return _in(getattr(model, own.cert), principal.cert_scope)
 
 
 def scoped(stmt: S, principal: Principal, action: Action = "view") -> S:
@@ -320,3 +342,24 @@ def reassign_organisation(session: Session, organisation_id: int, cert_id: int) 
             .values({own.cert: cert_id})
             .execution_options(synchronize_session="fetch")
         )
+
+
+def require_create(session: Session, principal: Principal, obj: Any) -> None:
+    """Raise unless ``principal`` may add the just-flushed ``obj`` where it stands: the role
+    may change objects of its type, the credential may write, and the object lies in the
+    principal's own part of the hierarchy. The TLP label the author chose is no reason to
+    refuse: a CERT may record a contact marked AMBER+STRICT for one of its constituents, or a
+    RED one for named recipients, which it then no longer sees itself."""
+    model = type(obj)
+    own = ownership(model)
+    if "write" not in principal.scopes or not allowed(principal.role, "edit", own.object_type):
+        raise Forbidden(f"you may not add a {own.object_type}")
+    placed = session.scalar(
+        select(model.id).where(
+            model.id == obj.id,
+            tenancy_clause(model, principal),
+            _own_part(model, principal),
+        )
+    )
+    if placed is None:
+        raise Forbidden(f"you may not add a {own.object_type} there")

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from certnet.core import clock, context
@@ -81,10 +82,7 @@ def record(
     request_id: str | None = None,
 ) -> AuditEntry:
     """Append one entry for a state change made by ``principal`` in this transaction."""
-    head = session.scalar(select(AuditHead).with_for_update())
-    if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
-        session.add(head)
+    head = _locked_head(session) or _first_head(session)
     entry = AuditEntry(
         seq=head.last_seq + 1,
         at=clock.now().replace(microsecond=0),
@@ -104,6 +102,35 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def _locked_head(session: Session) -> AuditHead | None:
+    """The head, read under the database's write lock. PostgreSQL locks the row on FOR
+    UPDATE; SQLite ignores FOR UPDATE and (in pysqlite's default mode) reads outside any
+    transaction until the first write, so two appenders could read the same head and the
+    second then failed on a duplicate ``seq``. A no-op write first takes SQLite's write lock
+    (waiting up to ``busy_timeout``) and the read that follows is current."""
+    session.execute(
+        update(AuditHead)
+        .values(last_seq=AuditHead.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+    return session.scalar(select(AuditHead).with_for_update())
+
+
+def _first_head(session: Session) -> AuditHead:
+    """Create the head on the very first append. Two transactions may both find none: the
+    loser's insert waits for the winner's, fails on the key, and then locks the winner's head
+    like any later append (without the savepoint it failed the whole transaction instead)."""
+    try:
+        with session.begin_nested():
+            session.add(AuditHead(id=1, last_seq=0, last_hash=GENESIS))
+    except IntegrityError:
+        pass
+    head = session.scalar(select(AuditHead).with_for_update())
+    if head is None:
+        raise RuntimeError("the audit head vanished while appending")
+    return head
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ class AuditEntry(Base):
     """One state change. ``hash`` covers this entry and the previous entry's hash."""
 
     __tablename__ = "audit_entry"
-    __access__ = Ownership("audit_entry", cert="owner_cert_id")
+    __access__ = Ownership("audit_entry", cert="owner_cert_id", visible_down_line=False)
 
     id: Mapped[intpk]
     seq: Mapped[int] = mapped_column(Integer, unique=True)

@@ -21,3 +21,7 @@ class Ownership:
     is_cert_row: bool = False
     #: Rows personal to one user (an API token): others see them only if they may edit them.
     personal: str | None = None
+    #: Whether CERT-level rows (no organisation) are also visible down the reporting line —
+    #: true for what constituents need to reach their CERTs (contacts, the CERTs themselves),
+    #: false for staff records and the audit trail, which stay with the CERT and those above.
+    visible_down_line: bool = True

@@ -17,7 +17,7 @@ class User(Base):
     """A person who signs in. Belongs to exactly one CERT or one constituent organisation."""
 
     __tablename__ = "app_user"
-    __access__ = Ownership("user", organisation="organisation_id")
+    __access__ = Ownership("user", organisation="organisation_id", visible_down_line=False)
 
     id: Mapped[intpk]
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -51,7 +51,9 @@ class ApiToken(Base):
     """A bearer token. Only its SHA-256 is stored; the secret is shown once at creation."""
 
     __tablename__ = "api_token"
-    __access__ = Ownership("api_token", organisation="organisation_id", personal="user_id")
+    __access__ = Ownership(
+        "api_token", organisation="organisation_id", personal="user_id", visible_down_line=False
+    )
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)

@@ -96,6 +96,7 @@ class LoginOutcome:
     secret: str | None = None
     login_session: LoginSession | None = None
     totp_required: bool = False
+    throttled: bool = False
 
 
 def _throttled(session: Session, username: str, address: str) -> bool:
@@ -120,7 +121,9 @@ def login(
     username = username.strip().lower()
     now = clock.now()
     if _throttled(session, username, address):
-        return LoginOutcome(False, "too many failed sign-ins; wait a few minutes and try again")
+        return LoginOutcome(
+            False, "too many failed sign-ins; wait a few minutes and try again", throttled=True
+        )
     user = session.scalar(select(User).where(User.username == username))
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
@@ -175,7 +178,9 @@ def complete_totp(*, session: Session, secret: str, code: str, address: str) -> 
     assert user is not None
     assert user.totp_secret is not None
     if _throttled(session, user.username, address):
-        return LoginOutcome(False, "too many failed sign-ins; wait a few minutes and try again")
+        return LoginOutcome(
+            False, "too many failed sign-ins; wait a few minutes and try again", throttled=True
+        )
     if not pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1):
         session.add(
             LoginAttempt(username=user.username, address=address, at=clock.now(), succeeded=False)
@@ -279,7 +284,7 @@ def create_user(*, session: Session, principal: Principal, data: UserCreate) -> 
     )
     session.add(user)
     session.flush()
-    access.require(session, principal, "edit", user)
+    access.require_create(session, principal, user)
     audit.record(
         session=session,
         principal=principal,

@@ -105,7 +105,7 @@ def login(
         user_agent=request.headers.get("user-agent", ""),
     )
     if not outcome.ok or outcome.secret is None:
-        status = 429 if outcome.reason and "too many" in outcome.reason else 401
+        status = 429 if outcome.throttled else 401
         return _login_page(request, target, status, error=outcome.reason, username=username)
     where = f"{TOTP_PATH}?{urlencode({'next': target})}" if outcome.totp_required else target
     response = RedirectResponse(where, status_code=303)
@@ -143,7 +143,7 @@ def totp(
         session=session, secret=secret, code=code, address=_address(request)
     )
     if not outcome.ok:
-        status = 429 if outcome.reason and "too many" in outcome.reason else 401
+        status = 429 if outcome.throttled else 401
         return page(
             request,
             "web/totp.html",

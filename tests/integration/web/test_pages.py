@@ -209,7 +209,7 @@ def test_refused_contact_leaves_nothing_behind(session: Session, client: TestCli
     # The service flushed the row before it found the reporter may not edit; the savepoint
     # around the call must have taken it back.
     assert page.status_code == 403
-    assert "may not change" in page.text
+    assert "may not add a contact" in page.text
     assert session.scalar(select(Contact).where(Contact.name == "Sneaky")) is None
 
 

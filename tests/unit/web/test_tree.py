@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from certnet.web.tree import LEVEL_WIDTH, TIER_COLOURS, CertNode, layout
 
 
@@ -18,7 +20,7 @@ def test_parents_sit_centred_beside_their_children() -> None:
     assert placed[1].centre_y == (kids[0].centre_y + kids[-1].centre_y) / 2
     assert {k.x for k in kids} == {placed[1].x + LEVEL_WIDTH}
     # Stacked one above the other without overlapping.
-    assert all(a.y + a.height < b.y for a, b in zip(kids, kids[1:], strict=False))
+    assert all(a.y + a.height < b.y for a, b in itertools.pairwise(kids))
     assert len(drawing.edges) == 3
     assert placed[1].colour == TIER_COLOURS["national"]
     assert drawing.width >= max(n.x + n.width for n in drawing.nodes)
