@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.progress import Progress
 
 from certnet.clikit import EXIT_INVALID, JsonOption, command, emit, emit_one, err, fail, out
 from certnet.constituency import importer, service
@@ -301,13 +302,18 @@ def import_file(
 
     Every bad row is listed with its line (CSV) or path (JSON); if any is bad, nothing is
     written. The format is in docs/constituency-import.md."""
-    with command(as_user) as (session, principal):
+    with (
+        Progress(transient=True, console=err) as bar,
+        command(as_user) as (session, principal),
+    ):
+        task = bar.add_task(f"importing {path.name}", total=None)
         report = importer.import_constituency(
             session=session,
             principal=principal,
             content=path.read_bytes(),
             filename=path.name,
             dry_run=dry_run,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if as_json:
         emit_one(report, as_json=True)

@@ -19,6 +19,7 @@ The format is described in ``docs/constituency-import.md``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,10 +326,12 @@ def import_constituency(
     content: bytes,
     filename: str | None = None,
     dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import organisations, their claims and contacts from a CSV or JSON file, all or
     nothing. Raises :class:`Invalid` listing every bad row (nothing written); with
-    ``dry_run``, reports what the import would do and writes nothing."""
+    ``dry_run``, reports what the import would do and writes nothing. ``progress`` is told
+    (done, total) as each organisation is applied."""
     if "write" not in principal.scopes or not access.allowed(
         principal.role, "edit", "organisation"
     ):
@@ -362,9 +365,11 @@ def import_constituency(
     report = ImportReport(format=fmt, dry_run=dry_run)
     savepoint = session.begin_nested()
     try:
-        for plan in ordered:
+        for done, plan in enumerate(ordered, start=1):
             try:
                 report.organisations.append(_apply_one(session, principal, plan))
+                if progress is not None:
+                    progress(done, len(ordered))
             except DomainError as exc:
                 # The checks above should have caught it; say where, and keep all-or-nothing.
                 savepoint.rollback()

@@ -49,13 +49,17 @@ def paginate(
     keys: Sequence[InstrumentedAttribute[Any]],
     cursor: str | None,
     limit: int,
+    descending: bool = False,
 ) -> Page[T]:
-    """Rows of ``stmt`` ordered by ``keys`` (the last one unique), after ``cursor``."""
+    """Rows of ``stmt`` ordered by ``keys`` (the last one unique), after ``cursor``;
+    ``descending`` walks from the largest key down (newest first)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid.on("limit", f"must be between 1 and {MAX_LIMIT}")
     if cursor:
-        stmt = stmt.where(tuple_(*keys) > tuple_(*decode_cursor(cursor, len(keys))))
-    rows = list(session.scalars(stmt.order_by(*keys).limit(limit + 1)))
+        position, after = tuple_(*keys), tuple_(*decode_cursor(cursor, len(keys)))
+        stmt = stmt.where(position < after if descending else position > after)
+    order = [key.desc() for key in keys] if descending else list(keys)
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:
         return Page(rows, None)
     last = rows[limit - 1]

@@ -47,9 +47,12 @@ def list_audit(
     actor: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    newest_first: bool = False,
 ) -> PageOut[AuditEntryRead]:
-    """Audit entries about the part of the network you may see, in chain order."""
+    """Audit entries about the part of the network you may see, in chain order (or newest
+    first)."""
     page = service.list_audit(
+        newest_first=newest_first,
         session=session,
         principal=principal,
         object_type=object_type,

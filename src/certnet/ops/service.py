@@ -46,8 +46,10 @@ def list_audit(
     actor: str | None = None,
     cursor: str | None = None,
     limit: int = 100,
+    newest_first: bool = False,
 ) -> Page[AuditEntry]:
-    """Audit entries the principal may read, newest last (keyset on the sequence number)."""
+    """Audit entries the principal may read, in chain order or newest first (keyset on the
+    sequence number)."""
     stmt = access.scoped(select(AuditEntry), principal)
     if object_type:
         stmt = stmt.where(AuditEntry.object_type == object_type)
@@ -55,7 +57,9 @@ def list_audit(
         stmt = stmt.where(AuditEntry.object_id == object_id)
     if actor:
         stmt = stmt.where(AuditEntry.actor == actor)
-    return paginate(session, stmt, keys=[AuditEntry.seq], cursor=cursor, limit=limit)
+    return paginate(
+        session, stmt, keys=[AuditEntry.seq], cursor=cursor, limit=limit, descending=newest_first
+    )
 
 
 def verify_audit(*, session: Session, principal: Principal) -> audit.Verification:

@@ -28,6 +28,7 @@ def audit_page(
         actor=actor.strip() or None,
         cursor=cursor or None,
         limit=PAGE_SIZE,
+        newest_first=True,  # a duty officer looks for what just happened
     )
     filters = {"object_type": object_type, "actor": actor}
     kept = {k: v for k, v in filters.items() if v}
