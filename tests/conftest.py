@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from certnet.config import Settings, get_settings
 from certnet.db import migrate
-from certnet.db.session import make_engine
+from certnet.db.session import default_engine, make_engine
 from certnet.deps import get_session
 from certnet.identity import passwords
 from certnet.main import create_app
@@ -121,6 +121,22 @@ def client(db_engine: Engine, session: Session) -> Iterator[TestClient]:
     app.dependency_overrides[get_session] = _session
     with TestClient(app, raise_server_exceptions=True) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A migrated SQLite file that CLI commands open themselves (``CERTNET_DATABASE_URL``):
+    what they commit stays in this test's own file."""
+    url = f"sqlite:///{tmp_path / 'certnet.sqlite3'}"
+    monkeypatch.setenv("CERTNET_DATABASE_URL", url)
+    get_settings.cache_clear()
+    default_engine.cache_clear()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    default_engine().dispose()
+    default_engine.cache_clear()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ the importer itself are in test_import.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,7 @@ from typer.testing import CliRunner
 from certnet.cli import app
 from certnet.config import get_settings
 from certnet.constituency.models import Organisation, Resource
-from certnet.db import migrate
-from certnet.db.session import default_engine, make_engine, unit_of_work
+from certnet.db.session import unit_of_work
 from tests.factories import build_network
 from tests.integration.constituency.test_import import GOOD_CSV
 
@@ -26,19 +24,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'certnet.sqlite3'}"
-    monkeypatch.setenv("CERTNET_DATABASE_URL", url)
-    get_settings.cache_clear()
-    default_engine.cache_clear()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with unit_of_work(engine) as session:
+def database(cli_database: Engine) -> Engine:
+    with unit_of_work(cli_database) as session:
         build_network(session)
-    yield engine
-    default_engine().dispose()
-    default_engine.cache_clear()
-    engine.dispose()
+    return cli_database
 
 
 def _orgs(engine: Engine) -> int:

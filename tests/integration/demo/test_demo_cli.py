@@ -4,37 +4,24 @@ changes nothing and says that too. (An embedded SQLite file, as ``make demo`` us
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from certnet.cli import app
-from certnet.config import get_settings
 from certnet.constituency.models import Organisation, Resource
 from certnet.core.models import AuditEntry
-from certnet.db import migrate
-from certnet.db.session import default_engine, make_engine
+from certnet.db.session import make_engine
 from certnet.demo import generator
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    monkeypatch.setenv("CERTNET_DATABASE_URL", url)
-    get_settings.cache_clear()
-    default_engine.cache_clear()
-    yield url
-    default_engine().dispose()
-    default_engine.cache_clear()
+def demo_db(cli_database: Engine) -> str:
+    return cli_database.url.render_as_string(hide_password=False)
 
 
 def _counts(url: str) -> tuple[int, int, int]:

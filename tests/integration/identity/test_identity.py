@@ -4,22 +4,19 @@ may grant which role."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from certnet.cli import app as cli
 from certnet.config import get_settings
 from certnet.core import clock
-from certnet.db import migrate
-from certnet.db.session import default_engine, make_engine
+from certnet.db.session import make_engine
 from certnet.identity import service as identity
 from certnet.identity.models import ApiToken
 from certnet.identity.schemas import TokenCreate
@@ -190,20 +187,11 @@ def test_role_grants(session: Session, client: TestClient) -> None:
 
 
 @pytest.fixture
-def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'certnet.sqlite3'}"
-    monkeypatch.setenv("CERTNET_DATABASE_URL", url)
-    get_settings.cache_clear()
-    default_engine.cache_clear()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
+def cli_db(cli_database: Engine) -> str:
+    with Session(cli_database) as session:
         build_network(session)
         session.commit()
-    engine.dispose()
-    yield url
-    default_engine().dispose()
-    default_engine.cache_clear()
+    return cli_database.url.render_as_string(hide_password=False)
 
 
 def test_cli_prints_a_working_token(cli_db: str) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -14,11 +12,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from certnet.cli import app as cli
-from certnet.config import get_settings
 from certnet.core import audit
 from certnet.core.models import AuditEntry
-from certnet.db import migrate
-from certnet.db.session import default_engine, make_engine
 from tests.factories import SYSTEM, build_network
 
 SECRETS = ("password_hash", "token_hash", "totp_secret", "csrf_token")
@@ -139,30 +134,15 @@ def test_an_entry_inserted_in_the_middle_is_found(session: Session) -> None:
     assert result.broken_seq == target_seq
 
 
-@pytest.fixture
-def file_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """A migrated SQLite file the CLI opens through CERTNET_DATABASE_URL."""
-    url = f"sqlite:///{tmp_path / 'certnet.sqlite3'}"
-    monkeypatch.setenv("CERTNET_DATABASE_URL", url)
-    get_settings.cache_clear()
-    default_engine.cache_clear()
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    default_engine().dispose()
-    default_engine.cache_clear()
-
-
-def test_cli_verify_names_the_broken_entry(file_db: Engine) -> None:
-    with Session(file_db) as session:
+def test_cli_verify_names_the_broken_entry(cli_database: Engine) -> None:
+    with Session(cli_database) as session:
         build_network(session)
         session.commit()
     runner = CliRunner()
     intact = runner.invoke(cli, ["audit", "verify"])
     assert intact.exit_code == 0, intact.output
     assert "chain intact" in intact.output
-    with file_db.begin() as connection:
+    with cli_database.begin() as connection:
         connection.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 5"))
     broken = runner.invoke(cli, ["audit", "verify"])
     assert broken.exit_code != 0
