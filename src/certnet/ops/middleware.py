@@ -40,7 +40,8 @@ def _route_label(request: Request) -> str:
     """The route template (``/api/v1/certs/{cert_id}``), never the raw path."""
     template = getattr(request.scope.get("route"), "path", None)
     if template is None:
-        return "unmatched"
+        # Static files are served by a mount, which names no route of its own.
+        return "/static/{path}" if request.url.path.startswith("/static/") else "unmatched"
     # Routers included under a prefix report their own path; put the API prefix back.
     if request.url.path.startswith("/api/v1/") and not template.startswith("/api/v1"):
         return f"/api/v1{template}"
