@@ -1,0 +1,1 @@
+"""Security feeds: collectors, parsers, experts and outputs over columnar batches."""

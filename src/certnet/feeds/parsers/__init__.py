@@ -1,0 +1,1 @@
+"""Parsers: a report's bytes in, harmonised columnar batches out (IntelMQ's vocabulary)."""
