@@ -60,8 +60,9 @@ def demo(
             highlight=False,
         )
     table = Table(title="Demo logins", header_style="bold")
-    for column in ("username", "password", "role", "home"):
-        table.add_column(column)
+    for column in ("username", "password", "role"):
+        table.add_column(column, no_wrap=True)  # copied from the screen: never cut
+    table.add_column("home")
     homes = {c.short_name: c.name for c in plan.certs}
     for user in plan.users:
         home = homes.get(user.home, user.home)
