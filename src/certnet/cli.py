@@ -9,6 +9,7 @@ from certnet.config import get_settings
 from certnet.constituency import cli as constituency_cli
 from certnet.db import cli as db_cli
 from certnet.demo import cli as demo_cli
+from certnet.feeds import cli as feeds_cli
 from certnet.identity import cli as identity_cli
 from certnet.ops import cli as ops_cli
 from certnet.profiles import cli as profiles_cli
@@ -27,6 +28,7 @@ app.command("lookup")(constituency_cli.lookup)
 app.add_typer(identity_cli.users, name="users")
 app.add_typer(identity_cli.tokens, name="tokens")
 app.add_typer(ops_cli.app, name="audit")
+app.add_typer(feeds_cli.app, name="feeds")
 app.add_typer(profiles_cli.app, name="profiles")
 app.command("demo")(demo_cli.demo)
 

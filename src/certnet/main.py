@@ -15,6 +15,7 @@ from certnet.constituency import api as constituency_api
 from certnet.core import logging as certnet_logging
 from certnet.core.errors import install_problem_handlers
 from certnet.db.session import make_engine, session_factory
+from certnet.feeds import api as feeds_api
 from certnet.identity import api as identity_api
 from certnet.ops import api as ops_api
 from certnet.ops import middleware
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_problem_handlers(app)
     app.include_router(constituency_api.router, prefix=API_PREFIX)
     app.include_router(identity_api.router, prefix=API_PREFIX)
+    app.include_router(feeds_api.router, prefix=API_PREFIX)
     app.include_router(ops_api.api_router, prefix=API_PREFIX)
     app.include_router(ops_api.root_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

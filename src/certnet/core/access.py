@@ -77,8 +77,11 @@ CONSTITUENCY = ("cert", "organisation", "contact", "resource")
 #: role → action → object types. ``view`` is further narrowed by tenancy and TLP.
 PERMISSIONS: Mapping[Role, Mapping[Action, Types]] = {
     Role.PLATFORM_ADMIN: {"view": all_but(), "edit": all_but()},
-    Role.CERT_ADMIN: {"view": all_but(), "edit": only(*CONSTITUENCY, "user", "api_token")},
-    Role.ANALYST: {"view": all_but("audit_entry"), "edit": only(*CONSTITUENCY)},
+    Role.CERT_ADMIN: {
+        "view": all_but(),
+        "edit": only(*CONSTITUENCY, "user", "api_token", "feed_run"),
+    },
+    Role.ANALYST: {"view": all_but("audit_entry"), "edit": only(*CONSTITUENCY, "feed_run")},
     Role.AUDITOR: {"view": all_but(), "edit": only()},
     Role.COUNCIL_MEMBER: {"view": all_but("audit_entry"), "edit": only()},
     Role.CONSTITUENT_ADMIN: {

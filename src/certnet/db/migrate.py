@@ -37,7 +37,8 @@ def head_revision() -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None if it was never migrated."""
-    with engine.connect() as connection:
+    # Read without a transaction: a busy writer must not make the answer wait.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -2,6 +2,7 @@
 
 from certnet.constituency import models as constituency_models
 from certnet.core import models as core_models
+from certnet.feeds import models as feeds_models
 from certnet.identity import models as identity_models
 
-__all__ = ["constituency_models", "core_models", "identity_models"]
+__all__ = ["constituency_models", "core_models", "feeds_models", "identity_models"]

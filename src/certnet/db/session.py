@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    # A connection asked for autocommit (health checks, reading the schema revision) reads
+    # without a transaction and so never waits for a writer.
+    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; creates the folder of a SQLite file and sets its pragmas."""
     parsed = make_url(url)
@@ -31,8 +38,18 @@ def make_engine(url: str) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # The sqlite3 module opens transactions late and on its own terms, so that a SAVEPOINT
+        # may start (and its RELEASE commit) a transaction. As SQLAlchemy's documentation
+        # advises, turn that off and begin explicitly, so that transactions and savepoints nest
+        # as on PostgreSQL. IMMEDIATE takes the write lock up front: a deferred transaction
+        # that read first and writes later fails at once ("database is locked") when another
+        # writer committed in between, whereas IMMEDIATE waits its turn (busy_timeout). Units
+        # of work are short, and WAL readers outside them are never blocked.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "isolation_level": None}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -28,7 +28,7 @@ class Health:
 def health(engine: Engine) -> Health:
     """Check the database and the migration level."""
     try:
-        with engine.connect() as connection:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("SELECT 1"))
         revision = migrate.current_revision(engine)
     except Exception as exc:  # noqa: BLE001 — any failure to reach the database is "down"
