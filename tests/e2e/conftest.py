@@ -51,6 +51,7 @@ class LiveServer:
     certs: dict[str, int]
     orgs: dict[str, int]
     totp_secret: str
+    var_dir: Path
 
 
 def _free_port() -> int:
@@ -139,7 +140,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process)
-        yield LiveServer(url=url, certs=certs, orgs=orgs, totp_secret=secret)
+        yield LiveServer(
+            url=url, certs=certs, orgs=orgs, totp_secret=secret, var_dir=folder / "var"
+        )
     finally:
         process.terminate()
         try:

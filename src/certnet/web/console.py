@@ -41,7 +41,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 _LOADER = PrefixLoader(
     {
         domain: FileSystemLoader(PACKAGE / domain / "templates")
-        for domain in ("web", "constituency", "identity", "ops")
+        for domain in ("web", "constituency", "identity", "ops", "feeds")
     }
 )
 

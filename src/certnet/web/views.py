@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from certnet.constituency import service as constituency
 from certnet.constituency import views as constituency_views
 from certnet.constituency.models import ResourceKind
+from certnet.feeds import views as feeds_views
 from certnet.identity import views as identity_views
 from certnet.ops import views as ops_views
 from certnet.profiles import service as profiles
@@ -62,3 +63,4 @@ def install(app: FastAPI) -> None:
     app.include_router(constituency_views.router)
     app.include_router(identity_views.router)
     app.include_router(ops_views.router)
+    app.include_router(feeds_views.router)

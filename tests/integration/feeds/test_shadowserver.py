@@ -4,8 +4,6 @@ stored, enriched and accounted for, and ingesting it again changes nothing."""
 from __future__ import annotations
 
 import io
-import os
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,17 +15,14 @@ from certnet.feeds.parsers.schema_store import load_schema
 from certnet.feeds.parsers.shadowserver import ShadowserverParser
 from certnet.feeds.schemas import FeedRunSummary
 from tests.factories import Network
+from tests.shared_data import FEED_SAMPLES, shadowserver_file
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED_DATA = Path(os.environ.get("CERTNET_SHARED_DATA") or REPO.parent / "shared" / "data")
-SAMPLE = REPO / "tests" / "fixtures" / "feeds" / "2024-02-05-scan_http-pk-geo.csv"
+SAMPLE = FEED_SAMPLES / "2024-02-05-scan_http-pk-geo.csv"
 
 
 @pytest.fixture(scope="module")
 def parser() -> ShadowserverParser:
-    schema = SHARED_DATA / "shadowserver" / "intelmq.json"
-    if not schema.is_file():
-        pytest.fail(f"Shadowserver's schema is missing at {schema} (set CERTNET_SHARED_DATA)")
+    schema = shadowserver_file("intelmq.json")
     return ShadowserverParser(load_schema(schema))
 
 

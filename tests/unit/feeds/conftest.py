@@ -9,9 +9,7 @@ the parser cannot be judged without it.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,20 +17,15 @@ import pytest
 from certnet.feeds.batch import ParsedBatch
 from certnet.feeds.parsers.schema_store import ShadowserverSchema, load_schema
 from certnet.feeds.parsers.shadowserver import ShadowserverParser
+from tests.shared_data import FEED_SAMPLES, shadowserver_file
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED_DATA = Path(os.environ.get("CERTNET_SHARED_DATA") or REPO.parent / "shared" / "data")
-SHADOWSERVER = SHARED_DATA / "shadowserver"
-FIXTURES = REPO / "tests" / "fixtures" / "feeds"
+FIXTURES = FEED_SAMPLES
 
 
 @pytest.fixture(scope="session")
 def shadowserver_schema() -> ShadowserverSchema:
     """Shadowserver's intelmq.json as certnet reads it."""
-    path = SHADOWSERVER / "intelmq.json"
-    if not path.is_file():
-        pytest.fail(f"Shadowserver's schema is missing at {path} (set CERTNET_SHARED_DATA)")
-    return load_schema(path)
+    return load_schema(shadowserver_file("intelmq.json"))
 
 
 @pytest.fixture(scope="session")

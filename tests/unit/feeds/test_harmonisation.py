@@ -14,7 +14,7 @@ from certnet.feeds import harmonisation as h
 from certnet.feeds.parsers import shadowserver_conversions as conversions
 from certnet.feeds.parsers.schema_store import ShadowserverSchema
 from certnet.feeds.taxonomy import rsit
-from tests.unit.feeds.conftest import REPO, SHADOWSERVER
+from tests.shared_data import REPO, shadowserver_file
 
 
 def test_every_field_has_a_known_type_and_a_description() -> None:
@@ -29,7 +29,7 @@ def test_every_field_has_a_known_type_and_a_description() -> None:
 
 
 def test_every_field_in_shadowservers_schema_is_in_the_registry() -> None:
-    document = json.loads((SHADOWSERVER / "intelmq.json").read_text("utf-8"))
+    document = json.loads(shadowserver_file("intelmq.json").read_text("utf-8"))
     used = set()
     for key, body in document.items():
         if key == "_meta":
@@ -46,7 +46,7 @@ def test_every_field_in_shadowservers_schema_is_in_the_registry() -> None:
 
 
 def test_every_conversion_in_the_schema_is_implemented() -> None:
-    document = json.loads((SHADOWSERVER / "intelmq.json").read_text("utf-8"))
+    document = json.loads(shadowserver_file("intelmq.json").read_text("utf-8"))
     names = {
         (entry[2], len(entry) > 3 and bool(entry[3]))
         for key, body in document.items()
@@ -78,7 +78,7 @@ def test_every_report_type_maps_to_an_rsit_class_and_type(
 
 
 def test_reports_json_classifications_are_in_the_taxonomy() -> None:
-    document = json.loads((SHADOWSERVER / "reports.json").read_text("utf-8"))
+    document = json.loads(shadowserver_file("reports.json").read_text("utf-8"))
     taxonomy = rsit()
     for code, body in document.items():
         if "classification.type" in body:

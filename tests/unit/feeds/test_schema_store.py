@@ -20,7 +20,7 @@ from certnet.core.errors import Invalid, NotFound
 from certnet.core.models import AuditEntry
 from certnet.feeds.parsers import schema_store
 from certnet.feeds.parsers.shadowserver import ShadowserverParser
-from tests.unit.feeds.conftest import SHADOWSERVER
+from tests.shared_data import shadowserver_file
 
 OPERATOR = Principal.system("test-operator")
 
@@ -120,7 +120,7 @@ def test_import_installs_audits_and_keeps_the_old_copy_on_refusal(
         )
     assert schema_store.installed_schema(settings=settings).sha256 == installed.sha256
 
-    newer = write(tmp_path, json.loads((SHADOWSERVER / "intelmq.json").read_text()), "new.json")
+    newer = write(tmp_path, json.loads(shadowserver_file("intelmq.json").read_text()), "new.json")
     schema_store.import_schema(session=session, principal=OPERATOR, settings=settings, source=newer)
     assert len(schema_store.installed_schema(settings=settings).reports) == 170
 
@@ -146,7 +146,9 @@ def test_cli_imports_and_shows_the_schema(
     assert missing.exit_code == 1
     assert "certnet feeds schema import" in missing.output
 
-    result = runner.invoke(app, ["feeds", "schema", "import", str(SHADOWSERVER / "intelmq.json")])
+    result = runner.invoke(
+        app, ["feeds", "schema", "import", str(shadowserver_file("intelmq.json"))]
+    )
     assert result.exit_code == 0, result.output
     assert "imported 170 report types" in result.output
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from certnet.feeds.parsers.shadowserver import ShadowserverParser
-from tests.unit.feeds.conftest import FIXTURES, SHADOWSERVER, rows_of
+from tests.shared_data import SHADOWSERVER
+from tests.unit.feeds.conftest import FIXTURES, rows_of
 
 
 def at(text: str) -> datetime:
