@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from certnet.config import get_settings
-from certnet.constituency import service as constituency
+from certnet.constituency.lookup import describe_owners
 from certnet.core.errors import DomainError, Forbidden, Invalid, NotFound
 from certnet.feeds import service
 from certnet.feeds.models import Event, FeedRun
@@ -217,18 +217,13 @@ def source_address(event: Event) -> str:
 
 
 def _organisation_names(console: Console, events: list[Event]) -> dict[int, str]:
-    # One look-up per distinct organisation on the page (at most a page's worth), through
-    # the constituency service so that names follow the policy too.
-    names: dict[int, str] = {}
-    for org_id in {e.organisation_id for e in events if e.organisation_id is not None}:
-        try:
-            org = constituency.get_organisation(
-                session=console.session, principal=console.principal, organisation_id=org_id
-            )
-        except NotFound:
-            continue
-        names[org_id] = org.name
-    return names
+    # One query for the page, through the access policy: names follow it like everything else.
+    owners = describe_owners(
+        session=console.session,
+        principal=console.principal,
+        organisation_ids=(e.organisation_id for e in events if e.organisation_id is not None),
+    )
+    return {org_id: owner.organisation for org_id, owner in owners.items()}
 
 
 @router.get("/feeds/events", response_class=HTMLResponse)
