@@ -263,15 +263,14 @@ def _apply_one(session: Session, principal: Principal, plan: Planned) -> Organis
     held = {
         r.value for r in session.scalars(select(Resource).where(Resource.organisation_id == org.id))
     }
-    for parsed, _ in plan.claims.values():
-        if parsed.value not in held:
-            service.add_resource(
-                session=session,
-                principal=principal,
-                organisation_id=org.id,
-                data=ResourceCreate(value=parsed.value, kind=parsed.kind),
-            )
-            outcome.resources_added.append(parsed.value)
+    new_claims = [parsed for parsed, _ in plan.claims.values() if parsed.value not in held]
+    service.add_resources(
+        session=session,
+        principal=principal,
+        organisation_id=org.id,
+        claims=[ResourceCreate(value=p.value, kind=p.kind) for p in new_claims],
+    )
+    outcome.resources_added.extend(p.value for p in new_claims)
     stored = {
         (c.email.lower(), c.role.value): c
         for c in session.scalars(

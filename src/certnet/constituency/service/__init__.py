@@ -16,6 +16,7 @@ from certnet.constituency.service.certs import (
 )
 from certnet.constituency.service.claims import (
     add_resource,
+    add_resources,
     count_resources,
     list_resources,
     remove_resource,
@@ -40,6 +41,7 @@ from certnet.constituency.service.organisations import (
 
 __all__ = [
     "add_resource",
+    "add_resources",
     "all_certs",
     "cert_tree",
     "count_organisations",

@@ -100,6 +100,72 @@ def add_resource(
     return resource
 
 
+def add_resources(
+    *,
+    session: Session,
+    principal: Principal,
+    organisation_id: int,
+    claims: list[ResourceCreate],
+) -> list[Resource]:
+    """Claim many prefixes, ASNs or domains for one organisation at once (a bulk import):
+    the same rules as :func:`add_resource`, checked for all before anything is written, one
+    query per 500 claims instead of several per claim, and one audit entry listing them."""
+    org = get_organisation(session=session, principal=principal, organisation_id=organisation_id)
+    parsed = []
+    for position, claim in enumerate(claims):
+        try:
+            parsed.append(parse_resource(claim.value, claim.kind))
+        except ValueError as exc:
+            raise Invalid.on(f"claims[{position}].value", str(exc)) from exc
+    wanted = {(p.kind, p.value) for p in parsed}
+    if len(wanted) != len(parsed):
+        raise Invalid.on("claims", "the same claim is listed twice")
+    values = sorted({p.value for p in parsed})
+    for offset in range(0, len(values), 500):
+        for kind, value, holder in session.execute(
+            select(Resource.kind, Resource.value, Resource.organisation_id).where(
+                Resource.value.in_(values[offset : offset + 500])
+            )
+        ):
+            if (kind, value) in wanted:
+                whom = "this organisation" if holder == org.id else "another organisation"
+                raise Conflict(
+                    detail=f"{value} is already claimed by {whom}",
+                    errors=[FieldError("claims", f"{value} is already claimed by {whom}")],
+                )
+    now = clock.now()
+    made = [
+        Resource(
+            owner_cert_id=org.cert_id,
+            organisation_id=org.id,
+            kind=p.kind,
+            value=p.value,
+            ip_version=p.ip_version,
+            prefix_length=p.prefix_length,
+            first_address=p.first_address,
+            last_address=p.last_address,
+            created_at=now,
+        )
+        for p in parsed
+    ]
+    if not made:
+        return made
+    session.add_all(made)
+    session.flush()
+    # Every claim shares the organisation's ownership, so one placement check covers all.
+    access.require_create(session, principal, made[0])
+    audit.record(
+        session=session,
+        principal=principal,
+        action="resource.add_many",
+        object_type="organisation",
+        object_id=org.id,
+        after={"claims": [{"kind": r.kind.value, "value": r.value} for r in made]},
+        owner_cert_id=org.cert_id,
+    )
+    return made
+
+
 def remove_resource(*, session: Session, principal: Principal, resource_id: int) -> None:
     """Withdraw a claim."""
     resource = session.scalar(
