@@ -15,14 +15,12 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certnet.core.access import Principal
 from certnet.core.errors import DomainError
 from certnet.db.session import unit_of_work
 from certnet.identity import service as identity
-from certnet.identity.models import User
 
 out = Console()
 err = Console(stderr=True)
@@ -52,8 +50,8 @@ def acting_principal(session: Session, username: str | None) -> Principal:
     it, the CLI is the operator of this installation (full tenancy; TLP:RED still applies)."""
     if not username:
         return Principal.system(f"cli:{getpass.getuser()}")
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.is_active:
+    user = identity.active_user_named(session=session, username=username)
+    if user is None:
         raise fail(f"--as: no active user {username!r}", EXIT_INVALID)
     return identity.principal_for(session=session, user=user)
 

@@ -47,8 +47,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from certnet.constituency import service as constituency
 from certnet.constituency.lookup import UNCLAIMED, PrefixIndex, build_index
-from certnet.constituency.models import Cert, Organisation
 from certnet.core import access, audit, clock
 from certnet.core.access import Principal
 from certnet.core.errors import Forbidden, Invalid
@@ -220,7 +220,7 @@ def _sha256(stream: BinaryIO) -> str:
 
 def _top_cert(session: Session) -> int:
     """The CERT at the top of the reporting line: owner of unowned events and system runs."""
-    top = session.scalar(select(Cert.id).where(Cert.parent_id.is_(None)).order_by(Cert.id).limit(1))
+    top = constituency.top_cert_id(session=session)
     if top is None:
         raise Invalid.on("cert", "no CERT exists yet: create the national CERT first")
     return top
@@ -414,16 +414,10 @@ class _Store:
 
     def _owners(self, organisation_ids: Iterator[int]) -> dict[int, _Owner]:
         """CERT, sector and CII flag of each organisation of the batch, in one query."""
-        wanted = sorted(set(organisation_ids) - {UNCLAIMED})
-        if not wanted:
-            return {}
-        # Organisations are few (thousands), far below the parameter limits.
-        rows = self.session.execute(
-            select(
-                Organisation.id, Organisation.cert_id, Organisation.sector, Organisation.cii
-            ).where(Organisation.id.in_(wanted))
+        facts = constituency.routing_facts(
+            session=self.session, organisation_ids=set(organisation_ids) - {UNCLAIMED}
         )
-        return {org_id: _Owner(cert_id, sector, cii) for org_id, cert_id, sector, cii in rows}
+        return {org_id: _Owner(f.cert_id, f.sector, f.cii) for org_id, f in facts.items()}
 
     def _known(self, report_type: str, prints: Sequence[str]) -> dict[str, Known]:
         """The latest stored event of each fingerprint of the batch, in one query.

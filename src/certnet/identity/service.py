@@ -241,6 +241,14 @@ def get_user_by_name(*, session: Session, principal: Principal, username: str) -
     return user
 
 
+def active_user_named(*, session: Session, username: str) -> User | None:
+    """The active user called ``username``, for the installation's own CLI acting ``--as``
+    them (the operator already holds the database; what the user then does goes through
+    the policy as that user)."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    return user if user is not None and user.is_active else None
+
+
 def _grantable(principal: Principal, role: Role) -> None:
     # Nobody hands out more power than they hold: only platform admins make platform admins.
     if role is Role.PLATFORM_ADMIN and principal.role is not Role.PLATFORM_ADMIN:

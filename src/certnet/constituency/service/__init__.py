@@ -12,6 +12,7 @@ from certnet.constituency.service.certs import (
     escalation_chain,
     get_cert,
     list_certs,
+    top_cert_id,
     update_cert,
 )
 from certnet.constituency.service.claims import (
@@ -32,14 +33,17 @@ from certnet.constituency.service.contacts import (
     update_contact,
 )
 from certnet.constituency.service.organisations import (
+    RoutingFacts,
     count_organisations,
     create_organisation,
     get_organisation,
     list_organisations,
+    routing_facts,
     update_organisation,
 )
 
 __all__ = [
+    "RoutingFacts",
     "add_resource",
     "add_resources",
     "all_certs",
@@ -62,6 +66,8 @@ __all__ = [
     "recipients",
     "remove_resource",
     "responsible_for",
+    "routing_facts",
+    "top_cert_id",
     "update_cert",
     "update_contact",
     "update_organisation",

@@ -185,3 +185,11 @@ def update_cert(*, session: Session, principal: Principal, cert_id: int, data: C
         owner_cert_id=cert.id,
     )
     return cert
+
+
+def top_cert_id(*, session: Session) -> int | None:
+    """The CERT at the top of the reporting line (the National CERT), or None before one
+    exists. A fact of the network, not a read of a CERT's data: no principal needed."""
+    return session.scalar(
+        select(Cert.id).where(Cert.parent_id.is_(None)).order_by(Cert.id).limit(1)
+    )

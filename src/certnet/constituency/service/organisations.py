@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -209,3 +211,33 @@ def update_organisation(
         owner_cert_id=org.cert_id,
     )
     return org
+
+
+@dataclass(frozen=True)
+class RoutingFacts:
+    """What a pipeline needs to route a record to an organisation: its CERT, sector and
+    whether it is critical information infrastructure."""
+
+    cert_id: int
+    sector: str
+    cii: bool
+
+
+def routing_facts(*, session: Session, organisation_ids: Iterable[int]) -> dict[int, RoutingFacts]:
+    """Routing facts of many organisations in one query, for pipelines that act as the
+    installation (like the bulk prefix index): no names or contacts, and no policy — what a
+    user then sees of the routed records goes through the policy as always."""
+    wanted = sorted(set(organisation_ids))
+    if not wanted:
+        return {}
+    found: dict[int, RoutingFacts] = {}
+    # Chunked so that the IN list stays below every engine's parameter limit.
+    for offset in range(0, len(wanted), 1000):
+        rows = session.execute(
+            select(
+                Organisation.id, Organisation.cert_id, Organisation.sector, Organisation.cii
+            ).where(Organisation.id.in_(wanted[offset : offset + 1000]))
+        )
+        for org_id, cert_id, sector, cii in rows:
+            found[org_id] = RoutingFacts(cert_id, sector, cii)
+    return found
