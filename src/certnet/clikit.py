@@ -15,11 +15,13 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from certnet.core.access import Principal
 from certnet.core.errors import DomainError
-from certnet.db.session import unit_of_work
+from certnet.db import migrate
+from certnet.db.session import default_engine, unit_of_work
 from certnet.identity import service as identity
 
 out = Console()
@@ -64,6 +66,26 @@ def command(as_user: str | None = None) -> Iterator[tuple[Session, Principal]]:
             yield session, acting_principal(session, as_user or os.environ.get("CERTNET_AS"))
     except DomainError as exc:
         raise report(exc) from None
+    except OperationalError as exc:
+        raise fail(database_problem(exc)) from None
+
+
+def database_problem(exc: OperationalError) -> str:
+    """Say what is wrong with the database in words an operator acts on: unreachable, or not
+    migrated yet; the password in the URL is never printed."""
+    engine = default_engine()
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        current, head = migrate.current_revision(engine), migrate.head_revision()
+    except OperationalError:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return f"cannot reach the database {where}: {reason}"
+    if current != head:
+        return (
+            f"the database {where} is at revision {current or 'none'}, this certnet needs "
+            f"{head}: run 'certnet db upgrade'"
+        )
+    return f"database error on {where}: {str(exc.orig or exc).strip().splitlines()[0]}"
 
 
 def emit(
