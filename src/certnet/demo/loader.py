@@ -271,12 +271,23 @@ def _load_claims(
                 }
             )
     session.execute(insert(Resource), rows)
+    _record_bulk(session, principal, plan, "resource", per_cert)
+
+
+def _record_bulk(
+    session: Session,
+    principal: Principal,
+    plan: DemoPlan,
+    object_type: str,
+    per_cert: dict[int, Counter[str]],
+) -> None:
+    """One audit entry per owning CERT for rows the demo wrote in bulk, with their counts."""
     for owner, counted in sorted(per_cert.items()):
         audit.record(
             session=session,
             principal=principal,
-            action="resource.bulk_add",
-            object_type="resource",
+            action=f"{object_type}.bulk_add",
+            object_type=object_type,
             object_id=f"cert:{owner}",
             after={"source": f"certnet demo --seed {plan.seed}", **counted},
             owner_cert_id=owner,
@@ -320,16 +331,7 @@ def _load_contacts(
         )
     )
     session.flush()
-    for owner, counted in sorted(per_cert.items()):
-        audit.record(
-            session=session,
-            principal=principal,
-            action="contact.bulk_add",
-            object_type="contact",
-            object_id=f"cert:{owner}",
-            after={"source": f"certnet demo --seed {plan.seed}", **counted},
-            owner_cert_id=owner,
-        )
+    _record_bulk(session, principal, plan, "contact", per_cert)
 
 
 def _load_users(
