@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +12,7 @@ from typer.testing import CliRunner
 from certnet.cli import app as cli
 from certnet.config import get_settings
 from certnet.db.session import default_engine, make_engine
-
-POSTGRES_URL = os.environ.get("CERTNET_TEST_POSTGRES_URL", "")
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,7 +25,10 @@ def database_url(
     elif POSTGRES_URL:
         url = POSTGRES_URL
     else:
-        pytest.skip("CERTNET_TEST_POSTGRES_URL is not set")
+        message = "CERTNET_TEST_POSTGRES_URL is not set"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)  # in CI a PostgreSQL test fails, never skips
+        pytest.skip(message)
     monkeypatch.setenv("CERTNET_DATABASE_URL", url)
     get_settings.cache_clear()
     default_engine.cache_clear()
