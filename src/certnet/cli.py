@@ -5,14 +5,21 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from certnet.advisories import cli as advisories_cli
 from certnet.config import get_settings
 from certnet.constituency import cli as constituency_cli
 from certnet.db import cli as db_cli
 from certnet.demo import cli as demo_cli
 from certnet.feeds import cli as feeds_cli
+from certnet.findings import cli as findings_cli
 from certnet.identity import cli as identity_cli
+from certnet.incidents import cli as incidents_cli
+from certnet.incidents.intake import cli as intake_cli
+from certnet.jobs import cli as jobs_cli
+from certnet.notifications import cli as notifications_cli
 from certnet.ops import cli as ops_cli
 from certnet.profiles import cli as profiles_cli
+from certnet.risk import cli as risk_cli
 
 app = typer.Typer(
     name="certnet",
@@ -29,7 +36,16 @@ app.add_typer(identity_cli.users, name="users")
 app.add_typer(identity_cli.tokens, name="tokens")
 app.add_typer(ops_cli.app, name="audit")
 app.add_typer(feeds_cli.app, name="feeds")
+app.add_typer(findings_cli.app, name="findings")
+app.add_typer(notifications_cli.app, name="notifications")
+app.add_typer(incidents_cli.app, name="incidents")
+app.add_typer(intake_cli.app, name="intake")
+app.add_typer(risk_cli.assets, name="assets")
+app.add_typer(risk_cli.vulns, name="vulns")
+app.add_typer(risk_cli.app, name="risk")
+app.add_typer(advisories_cli.app, name="advisories")
 app.add_typer(profiles_cli.app, name="profiles")
+app.command("worker")(jobs_cli.worker)
 app.command("demo")(demo_cli.demo)
 
 

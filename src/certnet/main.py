@@ -10,16 +10,21 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from certnet import __version__
+from certnet.advisories import api as advisories_api
 from certnet.config import Settings, get_settings
 from certnet.constituency import api as constituency_api
 from certnet.core import logging as certnet_logging
 from certnet.core.errors import install_problem_handlers
 from certnet.db.session import make_engine, session_factory
 from certnet.feeds import api as feeds_api
+from certnet.findings import api as findings_api
 from certnet.identity import api as identity_api
+from certnet.incidents import api as incidents_api
+from certnet.notifications import api as notifications_api
 from certnet.ops import api as ops_api
 from certnet.ops import middleware
 from certnet.profiles import service as profiles
+from certnet.risk import api as risk_api
 from certnet.web import views as web_views
 
 API_PREFIX = "/api/v1"
@@ -51,6 +56,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(constituency_api.router, prefix=API_PREFIX)
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(feeds_api.router, prefix=API_PREFIX)
+    app.include_router(findings_api.router, prefix=API_PREFIX)
+    app.include_router(incidents_api.router, prefix=API_PREFIX)
+    app.include_router(risk_api.router, prefix=API_PREFIX)
+    app.include_router(advisories_api.router, prefix=API_PREFIX)
+    app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(ops_api.api_router, prefix=API_PREFIX)
     app.include_router(ops_api.root_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

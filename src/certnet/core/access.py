@@ -74,21 +74,49 @@ def all_but(*names: str) -> Types:
 
 CONSTITUENCY = ("cert", "organisation", "contact", "resource")
 
+# Each domain's object types: those CERT staff (admins, analysts) may edit, and those a
+# constituent organisation's own users may edit (each domain's service narrows further).
+NOTIFICATIONS_CERT_EDIT: tuple[str, ...] = ()
+FINDINGS_CERT_EDIT: tuple[str, ...] = ()
+FINDINGS_CONSTITUENT_EDIT: tuple[str, ...] = ()
+INCIDENTS_CERT_EDIT: tuple[str, ...] = ()
+INCIDENTS_CONSTITUENT_EDIT: tuple[str, ...] = ()
+RISK_CERT_EDIT: tuple[str, ...] = ()
+RISK_CONSTITUENT_EDIT: tuple[str, ...] = ()
+ADVISORIES_CERT_EDIT: tuple[str, ...] = ()
+ADVISORIES_CONSTITUENT_EDIT: tuple[str, ...] = ()
+CERT_WORK = (
+    *NOTIFICATIONS_CERT_EDIT,
+    *FINDINGS_CERT_EDIT,
+    *INCIDENTS_CERT_EDIT,
+    *RISK_CERT_EDIT,
+    *ADVISORIES_CERT_EDIT,
+)
+CONSTITUENT_WORK = (
+    *FINDINGS_CONSTITUENT_EDIT,
+    *INCIDENTS_CONSTITUENT_EDIT,
+    *RISK_CONSTITUENT_EDIT,
+    *ADVISORIES_CONSTITUENT_EDIT,
+)
+
 #: role → action → object types. ``view`` is further narrowed by tenancy and TLP.
 PERMISSIONS: Mapping[Role, Mapping[Action, Types]] = {
     Role.PLATFORM_ADMIN: {"view": all_but(), "edit": all_but()},
     Role.CERT_ADMIN: {
         "view": all_but(),
-        "edit": only(*CONSTITUENCY, "user", "api_token", "feed_run"),
+        "edit": only(*CONSTITUENCY, "user", "api_token", "feed_run", *CERT_WORK),
     },
-    Role.ANALYST: {"view": all_but("audit_entry"), "edit": only(*CONSTITUENCY, "feed_run")},
+    Role.ANALYST: {
+        "view": all_but("audit_entry"),
+        "edit": only(*CONSTITUENCY, "feed_run", *CERT_WORK),
+    },
     Role.AUDITOR: {"view": all_but(), "edit": only()},
     Role.COUNCIL_MEMBER: {"view": all_but("audit_entry"), "edit": only()},
     Role.CONSTITUENT_ADMIN: {
         "view": all_but("audit_entry"),
-        "edit": only("contact", "user", "api_token"),
+        "edit": only("contact", "user", "api_token", *CONSTITUENT_WORK),
     },
-    Role.CONSTITUENT_REPORTER: {"view": all_but("audit_entry"), "edit": only()},
+    Role.CONSTITUENT_REPORTER: {"view": all_but("audit_entry"), "edit": only(*CONSTITUENT_WORK)},
 }
 
 

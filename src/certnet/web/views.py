@@ -8,13 +8,18 @@ from dataclasses import dataclass
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
+from certnet.advisories import views as advisories_views
 from certnet.constituency import service as constituency
 from certnet.constituency import views as constituency_views
 from certnet.constituency.models import ResourceKind
 from certnet.feeds import views as feeds_views
+from certnet.findings import views as findings_views
 from certnet.identity import views as identity_views
+from certnet.incidents import views as incidents_views
+from certnet.notifications import views as notifications_views
 from certnet.ops import views as ops_views
 from certnet.profiles import service as profiles
+from certnet.risk import views as risk_views
 from certnet.web import auth
 from certnet.web.console import ConsoleDep, ConsoleRoute, install_error_pages
 from certnet.web.tree import CertNode, layout
@@ -64,3 +69,8 @@ def install(app: FastAPI) -> None:
     app.include_router(identity_views.router)
     app.include_router(ops_views.router)
     app.include_router(feeds_views.router)
+    app.include_router(findings_views.router)
+    app.include_router(incidents_views.router)
+    app.include_router(risk_views.router)
+    app.include_router(advisories_views.router)
+    app.include_router(notifications_views.router)

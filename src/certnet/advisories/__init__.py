@@ -1,0 +1,1 @@
+"""Advisories: authoring, CSAF 2.0 publication and targeted dissemination."""

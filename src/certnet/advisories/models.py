@@ -1,0 +1,3 @@
+"""Tables of the advisories domain."""
+
+from __future__ import annotations

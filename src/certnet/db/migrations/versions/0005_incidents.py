@@ -1,0 +1,28 @@
+"""incidents: reports, routing, clocks, case handling
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-29 17:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import certnet.db.base
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ = (sa, op, certnet.db.base)
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

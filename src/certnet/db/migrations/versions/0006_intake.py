@@ -1,0 +1,28 @@
+"""incident intake: mail quarantine
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-29 17:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import certnet.db.base
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ = (sa, op, certnet.db.base)
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

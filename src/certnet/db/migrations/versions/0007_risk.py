@@ -1,0 +1,28 @@
+"""risk: assets, vulnerabilities, exposures, measures
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-29 17:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import certnet.db.base
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ = (sa, op, certnet.db.base)
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

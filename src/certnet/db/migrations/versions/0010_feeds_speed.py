@@ -1,0 +1,28 @@
+"""feeds: lighter event storage
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-29 17:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import certnet.db.base
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ = (sa, op, certnet.db.base)
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

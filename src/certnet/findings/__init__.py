@@ -1,0 +1,1 @@
+"""Findings: the constituency notification loop from feed events to verified fixes."""

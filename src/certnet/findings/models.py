@@ -1,0 +1,3 @@
+"""Tables of the findings domain."""
+
+from __future__ import annotations

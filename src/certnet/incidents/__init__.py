@@ -1,0 +1,1 @@
+"""Incidents: reporting, routing, escalation, clocks and case handling across the CERT tiers."""

@@ -1,0 +1,1 @@
+"""Incident intake channels that are not the API: e-mail (an SMTP server), with a quarantine."""

@@ -1,0 +1,1 @@
+"""Notifications: the outbox every domain sends mail through, SMTP delivery with retries."""

@@ -1,0 +1,3 @@
+"""Tables of the notifications domain."""
+
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""Risk: assets, vulnerability intelligence, exposures, SSVC, protective measures and the
+risk register."""

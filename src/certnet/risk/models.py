@@ -1,0 +1,3 @@
+"""Tables of the risk domain."""
+
+from __future__ import annotations
