@@ -10,14 +10,21 @@ PostgreSQL comes from ``CERTNET_TEST_POSTGRES_URL``. In CI (``CI`` set) or with
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from certnet.config import Settings, get_settings
 from certnet.db import migrate
@@ -143,3 +150,66 @@ def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
 def backend(db_engine: Engine) -> str:
     """``sqlite`` or ``postgresql``: which engine this run of the test uses."""
     return db_engine.dialect.name
+
+
+@pytest.fixture
+def bound_factory(session: Session) -> sessionmaker[Session]:
+    """A session factory for code that opens its own units of work (jobs, the outbox sender):
+    its sessions join the test's transaction through savepoints, so they see the test's data
+    and everything they commit is rolled back with the test."""
+    return sessionmaker(
+        bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: Addresses the server refuses with 550 (to test permanent failures).
+    refuse: set[str] = field(default_factory=set)
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings whose SMTP relay is this server."""
+        fields: dict[str, Any] = {"smtp_host": self.host, "smtp_port": self.port, **overrides}
+        return Settings(**fields)
+
+
+class _SinkHandler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.sink.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        raw = envelope.original_content or envelope.content
+        parsed = BytesParser(policy=email_policy.default).parsebytes(raw)
+        assert isinstance(parsed, EmailMessage)
+        self.sink.messages.append(parsed)
+        self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real local SMTP server (aiosmtpd) for the test; ``.messages`` holds what arrived."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink(host="127.0.0.1", port=port)
+    controller = Controller(_SinkHandler(sink), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()

@@ -31,6 +31,30 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     var_dir: Path = Path("var")
+    public_url: str = Field(
+        default="",
+        description="Where constituents reach this certnet, e.g. https://certnet.example.pk "
+        "(links in mails, CSAF document namespaces)",
+    )
+    embedded_worker: bool = Field(
+        default=False,
+        description="Run background jobs inside the serving process (embedded SQLite); "
+        "'certnet serve' with one process turns it on",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP relay that sends certnet's mail")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = Field(default="certnet@localhost", description="Envelope and From: address")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS")
+    smtp_username: str = Field(default="", description="SMTP AUTH user (empty: no AUTH)")
+    smtp_password: str = Field(default="", description="SMTP AUTH password", repr=False)
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1, description="Attempts before a mail fails")
+    outbox_retry_seconds: int = Field(
+        default=60, ge=1, description="First retry delay; doubles with each attempt"
+    )
+    outbox_lease_seconds: int = Field(
+        default=600, ge=10, description="After this, a claimed but unconfirmed mail is retried"
+    )
 
 
 @lru_cache
