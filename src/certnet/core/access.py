@@ -76,15 +76,34 @@ CONSTITUENCY = ("cert", "organisation", "contact", "resource")
 
 # Each domain's object types: those CERT staff (admins, analysts) may edit, and those a
 # constituent organisation's own users may edit (each domain's service narrows further).
-NOTIFICATIONS_CERT_EDIT: tuple[str, ...] = ()
-FINDINGS_CERT_EDIT: tuple[str, ...] = ()
-FINDINGS_CONSTITUENT_EDIT: tuple[str, ...] = ()
-INCIDENTS_CERT_EDIT: tuple[str, ...] = ()
-INCIDENTS_CONSTITUENT_EDIT: tuple[str, ...] = ()
-RISK_CERT_EDIT: tuple[str, ...] = ()
-RISK_CONSTITUENT_EDIT: tuple[str, ...] = ()
-ADVISORIES_CERT_EDIT: tuple[str, ...] = ()
-ADVISORIES_CONSTITUENT_EDIT: tuple[str, ...] = ()
+NOTIFICATIONS_CERT_EDIT: tuple[str, ...] = ("outbox_message",)
+FINDINGS_CERT_EDIT: tuple[str, ...] = (
+    "finding",
+    "suppression_rule",
+    "notification_interval",
+    "contact_preference",
+)
+FINDINGS_CONSTITUENT_EDIT: tuple[str, ...] = ("finding", "contact_preference")
+INCIDENTS_CERT_EDIT: tuple[str, ...] = (
+    "incident",
+    "incident_link",
+    "incident_setting",
+    "incident_webhook",
+    "intake_quarantine",
+)
+INCIDENTS_CONSTITUENT_EDIT: tuple[str, ...] = ("incident",)
+RISK_CERT_EDIT: tuple[str, ...] = (
+    "asset", "vulnerability", "csaf_document", "intel_import", "exposure", "measure",
+    "risk_snapshot",
+)  # fmt: skip
+RISK_CONSTITUENT_EDIT: tuple[str, ...] = ("asset", "measure")
+ADVISORIES_CERT_EDIT: tuple[str, ...] = (
+    "advisory",
+    "advisory_revision",
+    "advisory_dissemination",
+    "advisory_answer",
+)
+ADVISORIES_CONSTITUENT_EDIT: tuple[str, ...] = ("advisory_answer",)
 CERT_WORK = (
     *NOTIFICATIONS_CERT_EDIT,
     *FINDINGS_CERT_EDIT,
@@ -239,6 +258,8 @@ def tenancy_clause(model: type[Any], principal: Principal) -> ColumnElement[bool
     owner_cert = getattr(model, own.cert)
     org_col = getattr(model, own.organisation) if own.organisation else None
     parts: list[ColumnElement[bool]] = [_in(owner_cert, principal.cert_scope)]
+    if own.handler is not None:
+        parts.append(_in(getattr(model, own.handler), principal.cert_scope))
     if own.is_cert_row or (org_col is None and own.visible_down_line):
         parts.append(_in(owner_cert, principal.cert_chain))
     elif org_col is not None:
@@ -256,6 +277,8 @@ def _strict_clause(model: type[Any], principal: Principal) -> ColumnElement[bool
         parts.append(getattr(model, own.organisation) == principal.organisation_id)
     if principal.cert_id is not None:
         parts.append(getattr(model, own.cert) == principal.cert_id)
+        if own.handler is not None:
+            parts.append(getattr(model, own.handler) == principal.cert_id)
     return or_(*parts) if parts else false()
 
 
@@ -330,6 +353,11 @@ def _own_part(model: type[Any], principal: Principal) -> ColumnElement[bool]:
             getattr(model, own.organisation) == principal.organisation_id
         )
         return same_org
+    if own.handler is not None:
+        return or_(
+            _in(getattr(model, own.cert), principal.cert_scope),
+            _in(getattr(model, own.handler), principal.cert_scope),
+        )
     return _in(getattr(model, own.cert), principal.cert_scope)
 
 
@@ -367,6 +395,18 @@ def reassign_organisation(session: Session, organisation_id: int, cert_id: int) 
         # The organisation row itself (organisation="id") is moved by its own service.
         if not isinstance(own, Ownership) or own.organisation in (None, "id"):
             continue
+        if own.handler is not None:
+            # Work its old CERT was handling as the owner goes with it; work handed up or
+            # down the line stays where it was handed.
+            session.execute(
+                update(model)
+                .where(
+                    getattr(model, own.organisation) == organisation_id,
+                    getattr(model, own.handler) == getattr(model, own.cert),
+                )
+                .values({own.handler: cert_id})
+                .execution_options(synchronize_session="fetch")
+            )
         session.execute(
             update(model)
             .where(getattr(model, own.organisation) == organisation_id)

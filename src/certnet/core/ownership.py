@@ -25,3 +25,8 @@ class Ownership:
     #: true for what constituents need to reach their CERTs (contacts, the CERTs themselves),
     #: false for staff records and the audit trail, which stay with the CERT and those above.
     visible_down_line: bool = True
+    #: The attribute naming a CERT that handles the row besides its owner (an incident
+    #: escalated up or delegated down the line): that CERT and those above it see the row as
+    #: they would their own (TLP still applies; AMBER+STRICT: that CERT's own staff), and its
+    #: staff may change it.
+    handler: str | None = None
