@@ -31,8 +31,10 @@ class ParsedBatch:
     ``columns`` maps a harmonised field name (``source.ip``, ``time.source`` …, see
     :mod:`certnet.feeds.harmonisation`) to one value per accepted row, ``None`` where the
     row has none. ``extra`` holds, per accepted row, the source columns the mapping does not
-    know (a new column in a report is kept, not lost). ``lines`` and ``raw`` are the physical
-    line number and the original text of each accepted row; ``rejected`` the rows refused.
+    know (a new column in a report is kept, not lost); a parser reading a table may give them
+    column by column instead, in ``extra_columns`` (name → text per row, empty where the row
+    has none), which costs nothing per row. ``lines`` and ``raw`` are the physical line
+    number and the original text of each accepted row; ``rejected`` the rows refused.
     """
 
     report_type: str
@@ -41,11 +43,22 @@ class ParsedBatch:
     lines: list[int] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
         """How many rows were accepted."""
         return len(self.lines)
+
+    def extra_of(self, position: int) -> dict[str, Any]:
+        """The unknown columns of one accepted row, whichever form the parser gave."""
+        if self.extra_columns:
+            return {
+                name: values[position]
+                for name, values in self.extra_columns.items()
+                if values[position]
+            }
+        return dict(self.extra[position]) if self.extra else {}
 
     @property
     def rows_read(self) -> int:

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import itertools
 import socket
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -63,6 +67,10 @@ def resolve_addresses(values: Sequence[Any], index: PrefixIndex) -> Addresses:
     space and IPv6 scope ids allowed), so the three agree on what an address is.
     """
     count = len(values)
+    if count:
+        fast = _all_ipv4(values, index)
+        if fast is not None:
+            return fast
     text: list[str | None] = [None] * count
     version: list[int | None] = [None] * count
     hexes: list[str | None] = [None] * count
@@ -108,6 +116,27 @@ def resolve_addresses(values: Sequence[Any], index: PrefixIndex) -> Addresses:
     return Addresses(text, version, hexes, invalid, owners.tolist())
 
 
+def _all_ipv4(values: Sequence[Any], index: PrefixIndex) -> Addresses | None:
+    """The common case, a column of plain IPv4 addresses, without Python code per row
+    (``inet_pton`` mapped over the column); None when any value is something else."""
+    if set(map(type, values)) != {str}:
+        return None
+    try:
+        packed = list(map(partial(_pton, _AF_INET), values))
+    except (OSError, ValueError):
+        return None
+    count = len(values)
+    numbers = np.frombuffer(b"".join(packed), dtype=">u4").astype(np.uint32)
+    owners = index.resolve_v4(numbers)
+    return Addresses(
+        list(map(partial(_ntop, _AF_INET), packed)),
+        [4] * count,
+        list(map(bytes.hex, packed)),
+        [],
+        owners.tolist(),
+    )
+
+
 def _parse(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if not isinstance(value, str):
         return None
@@ -125,30 +154,75 @@ class Problem:
     field: str
 
 
+class _Refused(Exception):
+    """A value a check refuses, with the problem to record against its row."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.reason)
+        self.problem = problem
+
+
+def _checked(
+    values: Sequence[Any], check: Callable[[Any], Any], problems: dict[int, Problem]
+) -> list[Any]:
+    """``check`` applied to every value of a column, each refusal recorded against its row
+    (the first problem of a row wins).
+
+    Each distinct value is checked once when the column's values are of one type (most
+    columns repeat few values: ports, AS numbers, classes); mixed types (``1`` and ``True``
+    are equal keys) or unhashable values are checked one by one.
+    """
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) <= 1:
+        try:
+            distinct = set(values)
+        except TypeError:
+            distinct = None
+        if distinct is not None:
+            done: dict[Any, Any] = {}
+            refused: dict[Any, Problem] = {}
+            for value in distinct:
+                try:
+                    done[value] = check(value)
+                except _Refused as exc:
+                    done[value] = None
+                    refused[value] = exc.problem
+            if refused:
+                for position, value in enumerate(values):
+                    problem = refused.get(value)
+                    if problem is not None:
+                        problems.setdefault(position, problem)
+            return list(map(done.__getitem__, values))
+    out: list[Any] = []
+    for position, value in enumerate(values):
+        try:
+            out.append(check(value))
+        except _Refused as exc:
+            out.append(None)
+            problems.setdefault(position, exc.problem)
+    return out
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _Refused(Problem(f"not a timestamp: {value[:80]!r}", "time.source")) from None
+    else:
+        raise _Refused(Problem(f"not a timestamp: {type(value).__name__}", "time.source"))
+    # A report's naive times are UTC (Shadowserver's are); never the local zone.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def check_times(values: Sequence[Any], problems: dict[int, Problem]) -> list[datetime | None]:
     """``time.source`` as aware UTC datetimes; an unreadable value marks its row."""
-    out: list[datetime | None] = [None] * len(values)
-    for position, value in enumerate(values):
-        if value is None or value == "":
-            continue
-        if isinstance(value, datetime):
-            moment = value
-        elif isinstance(value, str):
-            try:
-                moment = datetime.fromisoformat(value.strip())
-            except ValueError:
-                problems.setdefault(
-                    position, Problem(f"not a timestamp: {value[:80]!r}", "time.source")
-                )
-                continue
-        else:
-            problems.setdefault(
-                position, Problem(f"not a timestamp: {type(value).__name__}", "time.source")
-            )
-            continue
-        # A report's naive times are UTC (Shadowserver's are); never the local zone.
-        out[position] = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return out
+    return _checked(values, _time, problems)
 
 
 def check_integers(
@@ -160,20 +234,19 @@ def check_integers(
     high: int,
 ) -> list[int | None]:
     """An integer column (a port, an ASN) within ``low..high``; anything else marks its row."""
-    out: list[int | None] = [None] * len(values)
-    for position, value in enumerate(values):
+
+    def check(value: Any) -> int | None:
         if value is None or value == "":
-            continue
+            return None
         try:
             number = value if type(value) is int else int(str(value).strip())
         except ValueError:
-            problems.setdefault(position, Problem(f"not an integer: {str(value)[:80]!r}", name))
-            continue
+            raise _Refused(Problem(f"not an integer: {str(value)[:80]!r}", name)) from None
         if not low <= number <= high:
-            problems.setdefault(position, Problem(f"{number} is outside {low}..{high}", name))
-            continue
-        out[position] = number
-    return out
+            raise _Refused(Problem(f"{number} is outside {low}..{high}", name))
+        return number
+
+    return _checked(values, check, problems)
 
 
 def check_texts(
@@ -181,22 +254,19 @@ def check_texts(
 ) -> list[str | None]:
     """A text column kept in a typed column: longer than ``limit`` marks its row (a typed
     column never silently cuts a value that queries and notifications rely on)."""
-    out: list[str | None] = [None] * len(values)
-    for position, value in enumerate(values):
+
+    def check(value: Any) -> str | None:
         if value is None:
-            continue
+            return None
         text = value if isinstance(value, str) else str(value)
         if "\x00" in text:
             # PostgreSQL text cannot hold NUL; whatever a parser let through stops here.
-            problems.setdefault(position, Problem("contains a NUL character", name))
-            continue
+            raise _Refused(Problem("contains a NUL character", name))
         if len(text) > limit:
-            problems.setdefault(
-                position, Problem(f"longer than {limit} characters ({len(text)})", name)
-            )
-            continue
-        out[position] = text
-    return out
+            raise _Refused(Problem(f"longer than {limit} characters ({len(text)})", name))
+        return text
+
+    return _checked(values, check, problems)
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -218,27 +288,50 @@ def plain(value: Any) -> Any:
 def fingerprints(
     report_type: str, columns: Mapping[str, Sequence[Any]], positions: Sequence[int]
 ) -> list[str]:
-    """SHA-256 over the report type and the identity fields of each row at ``positions``.
+    """SHA-256 over the report type and the identity fields of each row at ``positions``,
+    its first 128 bits in hex.
 
     Every identity field has its fixed place in the hashed text, empty when the row has no
     value or the report no such field: a missing field and an empty one hash the same, and
     values of different fields never collide by moving places.
     """
+    everything = isinstance(positions, range) and positions == range(len(positions))
     empty = [""] * len(positions)
     texts = []
     for name in IDENTITY_FIELDS:
         values = columns.get(name)
         if values is None:
             texts.append(empty)
-        else:
-            # Column by column: str() of an int port and of its text agree ("80").
-            texts.append(["" if values[p] is None else str(values[p]) for p in positions])
+            continue
+        picked = values if everything else [values[p] for p in positions]
+        # Column by column: str() of an int port and of its text agree ("80").
+        texts.append(_texts(picked))
     prefix = report_type + "\x1e"
     sha256 = hashlib.sha256
     return [
-        sha256((prefix + "\x1f".join(row)).encode("utf-8", "surrogatepass")).hexdigest()
-        for row in zip(*texts, strict=True)
+        sha256((prefix + row).encode("utf-8", "surrogatepass")).hexdigest()[:_HEX]
+        for row in map("\x1f".join, zip(*texts, strict=True))
     ]
+
+
+def _texts(values: Sequence[Any]) -> list[str]:
+    """Each value as text ("" for none), each distinct value converted once."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return list(values)
+    kinds.discard(type(None))
+    if len(kinds) <= 1:
+        try:
+            done = {value: "" if value is None else str(value) for value in set(values)}
+        except TypeError:
+            pass
+        else:
+            return list(map(done.__getitem__, values))
+    return ["" if value is None else str(value) for value in values]
+
+
+#: Hex digits of a fingerprint kept (128 bits: ``Event.fingerprint``).
+_HEX = 32
 
 
 @dataclass
@@ -292,7 +385,59 @@ def plan_deduplication(
     after the window is a new event. A row with no time is a duplicate of any event with its
     fingerprint (nothing can tell a re-read from a new sighting), and a new event at
     ``observed_at`` otherwise.
+
+    Rows whose fingerprint occurs once in the batch and is not stored are new events
+    whatever else happens: they are planned as such in one pass, and only the others go
+    through the row-by-row decision.
     """
+    occurrences = Counter(prints)
+    lone: list[int] = []
+    rest: list[int] = []
+    for i, fingerprint in enumerate(prints):
+        if occurrences[fingerprint] == 1 and fingerprint not in known:
+            lone.append(i)
+        else:
+            rest.append(i)
+    if not lone:
+        return _plan_rows(positions, prints, times, known, window, observed_at)
+    plan = _plan_rows(
+        [positions[i] for i in rest],
+        [prints[i] for i in rest],
+        [times[i] for i in rest],
+        known,
+        window,
+        observed_at,
+    )
+    lone_first = [times[i] or observed_at for i in lone]
+    merged = sorted(
+        itertools.chain(
+            zip(
+                plan.new_positions,
+                plan.new_first_seen,
+                plan.new_last_seen,
+                plan.new_counts,
+                strict=True,
+            ),
+            zip([positions[i] for i in lone], lone_first, lone_first, [1] * len(lone), strict=True),
+        ),
+        key=itemgetter(0),
+    )
+    plan.new_positions = [row[0] for row in merged]
+    plan.new_first_seen = [row[1] for row in merged]
+    plan.new_last_seen = [row[2] for row in merged]
+    plan.new_counts = [row[3] for row in merged]
+    return plan
+
+
+def _plan_rows(
+    positions: Sequence[int],
+    prints: Sequence[str],
+    times: Sequence[datetime | None],
+    known: Mapping[str, Known],
+    window: timedelta,
+    observed_at: datetime,
+) -> DedupPlan:
+    """:func:`plan_deduplication` row by row, in input order."""
     plan = DedupPlan()
     slots: dict[str, _Slot] = {}
     # Every slot ever opened: an event replaced within the batch (a sighting after the

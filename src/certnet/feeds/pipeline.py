@@ -184,14 +184,37 @@ def ingest(
         window=dedup_window,
     )
     rest: Iterator[ParsedBatch] = batches
-    for batch in itertools.chain([first] if first is not None else [], rest):
-        with _collector_paused():
-            stage.store(batch)
-        if progress is not None:
-            progress(stream.tell())
-        if checkpoint is not None:
-            checkpoint()
+    with _page_cache(session):
+        for batch in itertools.chain([first] if first is not None else [], rest):
+            with _collector_paused():
+                stage.store(batch)
+            if progress is not None:
+                progress(stream.tell())
+            if checkpoint is not None:
+                checkpoint()
     return _finish(session=session, principal=principal, run=run, started=started)
+
+
+#: SQLite's page cache while a report is stored (KiB; its default is 2 MiB).
+SQLITE_CACHE_KIB = 65_536
+
+
+@contextmanager
+def _page_cache(session: Session) -> Iterator[None]:
+    """A bigger SQLite page cache for the run: each batch inserts its events into the
+    fingerprint and organisation indexes at random places, and with the default 2 MiB most
+    of those pages are read back from the file again and again as the table grows.
+    The connection's own setting comes back afterwards (connections are pooled)."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
 @contextmanager
@@ -350,7 +373,7 @@ class _Store:
                     "source_port": [ports[p] for p in new],
                     "source_asn": [asns[p] for p in new],
                     **{column: [values[p] for p in new] for column, values in texts.items()},
-                    "data": self._data(batch, new),
+                    "data": _data_json(batch, new),
                     **self._enrichment([addresses.owners[p] for p in new], owners),
                     "fingerprint": [fingerprint_at[p] for p in new],
                     "first_seen": plan.new_first_seen,
@@ -358,6 +381,7 @@ class _Store:
                     "count": plan.new_counts,
                     "tlp": [Tlp.AMBER] * stored,
                 },
+                prepared=("data",),
             )
         if plan.updates:
             self.session.execute(
@@ -381,19 +405,6 @@ class _Store:
         run.quarantined += quarantined
         run.unowned += unowned
         self.session.flush()
-
-    def _data(self, batch: ParsedBatch, positions: Sequence[int]) -> list[dict[str, Any]]:
-        """Per row, the harmonised fields without a typed column, and ``extra``."""
-        others = [(n, v) for n, v in batch.columns.items() if n not in _TYPED]
-        extras = batch.extra
-        plain = experts.plain
-        data: list[dict[str, Any]] = []
-        for position in positions:
-            row = {name: plain(v[position]) for name, v in others if v[position] is not None}
-            if extras and extras[position]:
-                row["extra"] = plain(extras[position])
-            data.append(row)
-        return data
 
     def _enrichment(
         self, organisation_ids: Sequence[int], owners: dict[int, _Owner]
@@ -477,6 +488,85 @@ class _Store:
         return len(rejected)
 
 
+def _data_json(batch: ParsedBatch, positions: Sequence[int]) -> list[str]:
+    """Per row at ``positions``, the harmonised fields without a typed column, and
+    ``extra``, as the JSON text stored in ``data`` (what ``json.dumps`` of the same dict
+    gives).
+
+    Built a column at a time: each distinct value of a column is serialised once (most
+    columns repeat few values), with its key and a trailing separator, so that a row is the
+    plain concatenation of its pieces; no dict, and no Python code per cell.
+    """
+    pieces: list[list[str]] = [
+        _json_pieces(json.dumps(name) + ": ", values)
+        for name, values in batch.columns.items()
+        if name not in _TYPED
+    ]
+    if batch.extra_columns:
+        extra = [
+            _json_pieces(json.dumps(name) + ": ", values, empty="", text=True)
+            for name, values in batch.extra_columns.items()
+        ]
+        pieces.append(
+            [
+                '"extra": {' + inner[:-2] + "}, " if inner else ""
+                for inner in map("".join, zip(*extra, strict=True))
+            ]
+        )
+    elif batch.extra:
+        # Extras as dicts (mostly flat text): json's C encoder takes them as they are, and
+        # ``default`` sees only what it cannot (times, dates).
+        dumps = json.JSONEncoder(default=_json_default).encode
+        pieces.append(['"extra": ' + dumps(e) + ", " if e else "" for e in batch.extra])
+    if not pieces:
+        return ["{}"] * len(positions)
+    rows = ["{" + text[:-2] + "}" for text in map("".join, zip(*pieces, strict=True))]
+    if len(positions) == batch.size:
+        return rows
+    return [rows[p] for p in positions]
+
+
+def _json_pieces(
+    key: str, values: Sequence[Any], empty: object = None, *, text: bool = False
+) -> list[str]:
+    """``"name": value, `` for each value of a column, JSON-encoded ("" for no value, i.e.
+    ``None`` or ``empty``), each distinct value encoded once. ``text``: the column holds
+    only text (a parser's extra columns), no need to look."""
+    kinds = {str} if text else set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) <= 1:  # one type: equal values are the same value (True == 1 otherwise)
+        try:
+            distinct = set(values)
+        except TypeError:
+            distinct = None
+        if distinct is not None:
+            done = {value: _json_piece(key, value, empty) for value in distinct}
+            return list(map(done.__getitem__, values))
+    return [_json_piece(key, value, empty) for value in values]
+
+
+def _json_piece(key: str, value: Any, empty: object) -> str:
+    if value is None or value == empty:
+        return ""
+    if (
+        type(value) is str
+        and value.isascii()
+        and value.isprintable()
+        and '"' not in value
+        and "\\" not in value
+    ):
+        # What json.dumps gives for printable ASCII without quotes or backslashes.
+        return f'{key}"{value}", '
+    return f"{key}{json.dumps(experts.plain(value))}, "
+
+
+def _json_default(value: Any) -> Any:
+    plained = experts.plain(value)
+    if plained is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return plained
+
+
 def _clip(raw: str) -> str:
     if len(raw) <= RAW_MAX:
         return raw
@@ -488,6 +578,9 @@ def _check_shape(batch: ParsedBatch) -> None:
     parser bug, refused before anything is written."""
     size = batch.size
     wrong = [name for name, values in batch.columns.items() if len(values) != size]
+    wrong += [
+        f"extra {name}" for name, values in batch.extra_columns.items() if len(values) != size
+    ]
     if wrong or len(batch.raw) != size or (batch.extra and len(batch.extra) != size):
         raise ValueError(
             f"parser batch of {size} rows has columns of other lengths: {', '.join(wrong)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -19,7 +20,7 @@ from tests.integration.feeds.fakes import ParserCrashed, ScanTestParser, report,
 
 runner = CliRunner()
 
-ROWS: list[object] = [(seen(h % 24), f"203.0.113.{h % 40}", 443, "", "http") for h in range(120)]
+ROWS: list[Any] = [(seen(h % 24), f"203.0.113.{h % 40}", 443, "", "http") for h in range(120)]
 ROWS += ["broken,row"]
 
 

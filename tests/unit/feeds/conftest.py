@@ -46,6 +46,6 @@ def rows_of(batches: Iterable[ParsedBatch]) -> list[dict[str, Any]]:
     for batch in batches:
         for i in range(batch.size):
             row = {k: v[i] for k, v in batch.columns.items() if v[i] is not None}
-            row["extra"] = batch.extra[i]
+            row["extra"] = batch.extra_of(i)
             rows.append(row)
     return rows

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from certnet.constituency.lookup import UNCLAIMED, PrefixIndexBuilder
-from certnet.feeds import experts
+from certnet.feeds import experts, pipeline
+from certnet.feeds.batch import ParsedBatch
 from certnet.feeds.experts import Known, Problem
+from certnet.feeds.models import FINGERPRINT_HEX
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 DAY = timedelta(hours=24)
@@ -77,13 +81,13 @@ def test_checks_mark_bad_rows_with_their_field() -> None:
 
 
 def test_fingerprints_ignore_times_and_missing_fields_but_not_field_names() -> None:
-    a = {
+    a: dict[str, list[Any]] = {
         "source.ip": ["192.0.2.1", "192.0.2.1"],
         "source.port": [80, None],
         "time.source": [T0, T0 + DAY],
     }
-    b = {"source.ip": ["192.0.2.1"], "time.source": [T0]}
-    c = {"destination.ip": ["192.0.2.1"]}
+    b: dict[str, list[Any]] = {"source.ip": ["192.0.2.1"], "time.source": [T0]}
+    c: dict[str, list[Any]] = {"destination.ip": ["192.0.2.1"]}
     first, second = experts.fingerprints("scan_http", a, [0, 1])
     (only_ip,) = experts.fingerprints("scan_http", b, [0])
     (other_field,) = experts.fingerprints("scan_http", c, [0])
@@ -131,3 +135,57 @@ def test_a_nul_character_marks_its_row_not_the_batch() -> None:
     assert kept == ["ok", None, None]
     assert set(problems) == {1}
     assert "NUL" in problems[1].reason
+
+
+def _data_as_dicts(batch: ParsedBatch, positions: list[int]) -> list[str]:
+    """What ``data`` held when built as one dict per row and ``json.dumps``-ed."""
+    texts = []
+    for p in positions:
+        row = {
+            name: experts.plain(values[p])
+            for name, values in batch.columns.items()
+            if name not in pipeline._TYPED and values[p] is not None
+        }
+        extra = batch.extra_of(p)
+        if extra:
+            row["extra"] = experts.plain(extra)
+        texts.append(json.dumps(row))
+    return texts
+
+
+def test_data_json_is_what_json_dumps_gives_for_every_kind_of_value() -> None:
+    tricky = ['say "hi"', "back\\slash", "tab\there", "Lahore ✓", "\x7f", "", "plain", "plain"]
+    size = len(tricky)
+    batch = ParsedBatch(
+        report_type="scan_http",
+        columns={
+            "source.ip": ["192.0.2.1"] * size,  # typed: not in data
+            "source.geolocation.city": tricky,
+            "status": [None, "online", None, "online", None, "x", None, "y"],
+            "feed.code": ["scan_http"] * size,
+            "source.geolocation.region": [1, 2, None, 4, 5, 6, 7, 1],
+            "event_description.text": [True, False, None, True, True, False, True, True],
+            "time.observation": [datetime(2024, 2, 5, 1, 2, 3, tzinfo=UTC)] * size,
+        },
+        extra_columns={"tag": tricky[::-1], "only_some": ["", "x", "", "", "", "", "", "z"]},
+        lines=list(range(2, size + 2)),
+        raw=["raw"] * size,
+    )
+    for positions in (list(range(size)), [0, 2, 3, 7]):
+        assert pipeline._data_json(batch, positions) == _data_as_dicts(batch, positions)
+    as_dicts = ParsedBatch(
+        report_type="scan_http",
+        columns={"status": ["a", None]},
+        extra=[{"when": datetime(2024, 1, 1, tzinfo=UTC), "n": 1}, {}],
+        lines=[2, 3],
+        raw=["a", "b"],
+    )
+    assert pipeline._data_json(as_dicts, [0, 1]) == _data_as_dicts(as_dicts, [0, 1])
+    empty = ParsedBatch(report_type="x", columns={"source.ip": ["192.0.2.1"]}, lines=[2], raw=["r"])
+    assert pipeline._data_json(empty, [0]) == ["{}"]
+
+
+def test_fingerprints_fit_the_event_column() -> None:
+    (fingerprint,) = experts.fingerprints("scan_http", {"source.ip": ["192.0.2.1"]}, [0])
+    assert len(fingerprint) == FINGERPRINT_HEX
+    assert int(fingerprint, 16) >= 0

@@ -142,7 +142,7 @@ def test_quoted_newline_keeps_the_record_whole(parser: ShadowserverParser) -> No
     (batch,) = parse_bytes(parser, report(HEADER, line, GOOD2), "scan_http")
     assert batch.lines == [2, 4]
     assert batch.raw[0] == line
-    assert batch.extra[0]["tag"] == "http\nmore"
+    assert batch.extra_of(0)["tag"] == "http\nmore"
 
 
 def test_broken_utf8_byte_costs_one_row(parser: ShadowserverParser) -> None:
@@ -198,8 +198,8 @@ def test_unexpected_column_is_kept_in_extra(parser: ShadowserverParser) -> None:
     (batch,) = parse_bytes(
         parser, report(HEADER + ",new_column", GOOD + ",hello", GOOD2 + ","), "scan_http"
     )
-    assert batch.extra[0]["new_column"] == "hello"
-    assert "new_column" not in batch.extra[1]  # empty cells are left out
+    assert batch.extra_of(0)["new_column"] == "hello"
+    assert "new_column" not in batch.extra_of(1)  # empty cells are left out
     assert batch.columns["source.ip"] == ["192.0.2.10", "192.0.2.12"]
 
 

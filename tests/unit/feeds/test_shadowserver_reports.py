@@ -30,8 +30,8 @@ PK_LAHORE = {
 #: report type → (classification taxonomy, type, identifier, expected rows (subset of values))
 EXPECTED: dict[str, tuple[str, str, str | None, list[dict[str, Any]]]] = {
     "scan_http": (
-        "other",
-        "other",
+        "vulnerable",
+        "potentially-unwanted-accessible",
         "accessible-http",
         [
             {
@@ -134,8 +134,8 @@ EXPECTED: dict[str, tuple[str, str, str | None, list[dict[str, Any]]]] = {
         ],
     ),
     "device_id": (
-        "other",
-        "undetermined",
+        "vulnerable",
+        "potentially-unwanted-accessible",
         "device-id",
         [
             {
@@ -189,7 +189,7 @@ EXPECTED: dict[str, tuple[str, str, str | None, list[dict[str, Any]]]] = {
     ),
     "blocklist": (
         "other",
-        "blacklist",
+        "blocklist",
         "blacklisted-ip",
         [
             {
@@ -227,8 +227,8 @@ EXPECTED: dict[str, tuple[str, str, str | None, list[dict[str, Any]]]] = {
         [{"source.ip": "198.51.100.190", "source.port": 1900, "protocol.application": "ssdp"}],
     ),
     "scan6_http": (
-        "other",
-        "other",
+        "vulnerable",
+        "potentially-unwanted-accessible",
         "accessible-http",
         [{"source.ip": "2001:db8::80", "source.reverse_dns": "v6.example.pk"}],
     ),

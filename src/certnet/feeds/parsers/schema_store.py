@@ -14,9 +14,11 @@ import hashlib
 import json
 import os
 import re
+import tomllib
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from certnet.core.access import Principal
 from certnet.core.errors import FieldError, Invalid, NotFound
 from certnet.feeds import harmonisation
 from certnet.feeds.parsers import shadowserver_conversions as conversions
+from certnet.feeds.taxonomy import rsit
 
 SCHEMA_FILE = "intelmq.json"
 #: Shadowserver's report file names: ``2024-07-04-dns_openresolver-123-sample-asn.csv``.
@@ -182,6 +185,7 @@ def _report(key: str, body: Any, problems: list[FieldError]) -> ReportSchema | N
             constants[name] = harmonisation.normaliser(name)(value)
         except ValueError as exc:
             _problem(problems, where, str(exc))
+    _classify(str(code).lower(), constants)
     return ReportSchema(
         report_type=str(code).lower(),
         key=key,
@@ -190,6 +194,41 @@ def _report(key: str, body: Any, problems: list[FieldError]) -> ReportSchema | N
         mappings=tuple(mappings),
         constants=constants,
     )
+
+
+@dataclass(frozen=True)
+class Classification:
+    """certnet's RSIT class and type for one report type (``data/classification.toml``)."""
+
+    taxonomy: str
+    type: str
+    why: str
+
+
+@cache
+def classifications() -> dict[str, Classification]:
+    """certnet's classification of the report types Shadowserver's schema classifies only
+    generically, by report type; ``ValueError`` if the packaged data names a pair that is not
+    RSIT's (a test keeps it right)."""
+    text = resources.files("certnet.feeds").joinpath("data/classification.toml").read_text()
+    found: dict[str, Classification] = {}
+    for code, entry in tomllib.loads(text).items():
+        pair = Classification(str(entry["taxonomy"]), str(entry["type"]), str(entry["why"]))
+        if not rsit().pair_is_valid(pair.taxonomy, pair.type):
+            raise ValueError(f"{code}: {pair.taxonomy}/{pair.type} is not an RSIT class and type")
+        found[code] = pair
+    return found
+
+
+def _classify(report_type: str, constants: dict[str, Any]) -> None:
+    """Replace a generic class (``other``) the schema gives a report type by certnet's own,
+    where it has one; a schema that classifies the report specifically is kept."""
+    if constants.get("classification.taxonomy") != "other":
+        return
+    ours = classifications().get(report_type)
+    if ours is not None:
+        constants["classification.taxonomy"] = ours.taxonomy
+        constants["classification.type"] = ours.type
 
 
 def parse_schema(data: bytes) -> ShadowserverSchema:

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain, islice
-from operator import itemgetter
 from typing import Any, BinaryIO
 
 from certnet.config import get_settings
@@ -42,9 +41,10 @@ CellFunction = Callable[[str], Any]
 
 @cache
 def _cell_function(conversion: str | None, target: str) -> CellFunction:
-    """Conversion then the field's normaliser; an empty cell is no value."""
-    normalise = harmonisation.normaliser(target)
+    """Conversion then the field's normaliser; an empty cell is no value. (Not the memoised
+    normaliser: a batch converts each distinct cell once already.)"""
     field_type = harmonisation.FIELDS[target].type
+    normalise = field_type.normalise
     convert = conversions.CONVERSIONS[conversion] if conversion else None
     if convert is None or isinstance(field_type, _SAME_AS.get(conversion or "", ())):
         # The conversion is the field's own check: do it once.
@@ -393,9 +393,11 @@ def harmonise(
             found = _too_long(plan, rows[i])
             if found:
                 problems[i] = found
+    # Every record has the header's width: one transposition gives every column at once.
+    cells: list[tuple[str, ...]] = list(zip(*rows, strict=True)) if rows else []
     columns: dict[str, list[Any]] = {}
     for step in plan.steps:
-        values = _column(step, plan, rows, problems)
+        values = _column(step, plan, rows, cells, problems)
         previous = columns.get(step.target)
         if previous is None:
             columns[step.target] = values
@@ -411,6 +413,7 @@ def harmonise(
             for i, (field, reason) in sorted(problems.items())
         ]
         rows = [rows[i] for i in keep]
+        cells = list(zip(*rows, strict=True)) if rows else []
         numbers = [numbers[i] for i in keep]
         raws = [raws[i] for i in keep]
         columns = {name: [values[i] for i in keep] for name, values in columns.items()}
@@ -420,7 +423,7 @@ def harmonise(
     return ParsedBatch(
         report_type=plan.report.report_type,
         columns=columns,
-        extra=_extras(plan, rows),
+        extra_columns=_extras(plan, cells, size),
         lines=numbers,
         raw=raws,
         rejected=sorted(rejected, key=lambda r: r.line),
@@ -431,17 +434,18 @@ def _column(
     step: _Step,
     plan: _Plan,
     rows: list[list[str]],
+    cells: list[tuple[str, ...]],
     problems: dict[int, tuple[str, str]],
 ) -> list[Any]:
     if step.row_function is not None:
         return _row_column(step, plan, rows, problems)
     function = step.function
     assert function is not None
-    cells = list(map(itemgetter(step.index), rows))
+    column = cells[step.index] if cells else ()
     if step.distinct:
-        values = _each(function, cells, step, problems)
+        values = _each(function, column, step, problems)
     else:
-        values = _by_distinct_value(function, cells, step, problems)
+        values = _by_distinct_value(function, column, step, problems)
     if step.required and None in values:
         for i, value in enumerate(values):
             if value is None and i not in problems:
@@ -454,7 +458,7 @@ def _column(
 
 def _by_distinct_value(
     function: CellFunction,
-    cells: list[str],
+    cells: Sequence[str],
     step: _Step,
     problems: dict[int, tuple[str, str]],
 ) -> list[Any]:
@@ -481,7 +485,7 @@ def _by_distinct_value(
 
 def _each(
     function: CellFunction,
-    cells: list[str],
+    cells: Sequence[str],
     step: _Step,
     problems: dict[int, tuple[str, str]],
 ) -> list[Any]:
@@ -519,17 +523,10 @@ def _row_column(
     return values
 
 
-def _extras(plan: _Plan, rows: list[list[str]]) -> list[dict[str, Any]]:
-    """Per row, the columns that are not harmonised, as text; empty cells are left out (most
-    columns of most rows are empty). They are not converted: certnet does not interpret them,
-    and leaving them as the source wrote them costs nothing and loses nothing."""
-    if not plan.extras:
-        return [{} for _ in rows]
-    names = [name for name, _ in plan.extras]
-    indices = [index for _, index in plan.extras]
-    if len(indices) == 1:
-        only = indices[0]
-        return [{names[0]: row[only]} if row[only] else {} for row in rows]
-    pick = itemgetter(*indices)
-    non_empty = itemgetter(1)
-    return [dict(filter(non_empty, zip(names, cells, strict=True))) for cells in map(pick, rows)]
+def _extras(plan: _Plan, cells: list[tuple[str, ...]], size: int) -> dict[str, list[str]]:
+    """The columns that are not harmonised, as text, column by column (an empty cell is no
+    value). They are not converted: certnet does not interpret them, and leaving them as the
+    source wrote them costs nothing and loses nothing."""
+    if not size:
+        return {name: [] for name, _ in plan.extras}
+    return {name: list(cells[index]) for name, index in plan.extras}
