@@ -14,6 +14,7 @@ from certnet.config import get_settings
 from certnet.core.errors import DomainError
 from certnet.feeds import service
 from certnet.feeds.parsers import schema_store
+from certnet.feeds.parsers.mapping import parser_for_mapping
 from certnet.feeds.schemas import FeedRunRead, FeedRunSummary, QuarantinedRowRead
 
 app = typer.Typer(help="Security feeds.", no_args_is_help=True)
@@ -28,6 +29,13 @@ def ingest(
         "auto", "--type", help="The report type, or 'auto' to tell it from the file"
     ),
     source: str = typer.Option("shadowserver", help="Who publishes the report"),
+    mapping: Path | None = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="A mapping file (TOML) describing a CSV/JSON feed; replaces --source",
+    ),
     batch_size: int = typer.Option(
         50_000, min=1, help="Rows per batch (and per commit): memory grows with it"
     ),
@@ -55,7 +63,7 @@ def ingest(
         summary = service.ingest(
             session=session,
             principal=principal,
-            parser=service.parser_for(source),
+            parser=parser_for_mapping(mapping) if mapping else service.parser_for(source),
             stream=stream,
             filename=path.name,
             report_type=None if report_type == "auto" else report_type,
