@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,11 +19,14 @@ from certnet.core import access
 from certnet.core.access import Principal
 from certnet.core.errors import Invalid, NotFound
 from certnet.core.pagination import Page, paginate
+from certnet.feeds import pipeline
 from certnet.feeds.batch import Parser
 from certnet.feeds.models import Event, FeedRun, QuarantinedRow
 from certnet.feeds.parsers.schema_store import installed_schema
 from certnet.feeds.parsers.shadowserver import ShadowserverParser
-from certnet.feeds.pipeline import ingest
+from certnet.feeds.parsers.stix import StixParser
+from certnet.feeds.schemas import FeedRunSummary
+from certnet.findings import service as findings
 
 __all__ = [
     "PARSERS",
@@ -41,7 +45,16 @@ def _shadowserver() -> Parser:
 
 
 #: Parsers by source name (``--source`` on the command line, ``source`` on the API).
-PARSERS: dict[str, Callable[[], Parser]] = {"shadowserver": _shadowserver}
+PARSERS: dict[str, Callable[[], Parser]] = {"shadowserver": _shadowserver, "stix": StixParser}
+
+
+def ingest(*, session: Session, principal: Principal, **options: Any) -> FeedRunSummary:
+    """Ingest one report (:func:`certnet.feeds.pipeline.ingest`, whose options it takes),
+    then bring up to date what other domains derive from the run's events."""
+    summary = pipeline.ingest(session=session, principal=principal, **options)
+    if not summary.already_ingested:
+        findings.update_from_run(session=session, run_id=summary.id, principal=principal)
+    return summary
 
 
 def parser_for(source: str) -> Parser:
