@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 import uvicorn
 
@@ -11,6 +13,7 @@ from certnet.constituency import cli as constituency_cli
 from certnet.db import cli as db_cli
 from certnet.demo import cli as demo_cli
 from certnet.feeds import cli as feeds_cli
+from certnet.feeds import cli_sources as feeds_sources_cli
 from certnet.findings import cli as findings_cli
 from certnet.identity import cli as identity_cli
 from certnet.incidents import cli as incidents_cli
@@ -36,6 +39,8 @@ app.add_typer(identity_cli.users, name="users")
 app.add_typer(identity_cli.tokens, name="tokens")
 app.add_typer(ops_cli.app, name="audit")
 app.add_typer(feeds_cli.app, name="feeds")
+feeds_cli.app.add_typer(feeds_sources_cli.sources, name="sources")
+feeds_cli.app.command("collect")(feeds_sources_cli.collect)
 app.add_typer(findings_cli.app, name="findings")
 app.add_typer(notifications_cli.app, name="notifications")
 app.add_typer(incidents_cli.app, name="incidents")
@@ -55,7 +60,13 @@ def serve(
     port: int = typer.Option(8000, help="Port"),
     workers: int = typer.Option(1, min=1, help="Worker processes (stateless; scale out freely)"),
 ) -> None:
-    """Serve the API and the console."""
+    """Serve the API and the console.
+
+    With one process on the embedded SQLite, background jobs (sending mail, collecting
+    feeds, reminders) run inside it; on PostgreSQL, run ``certnet worker`` processes."""
+    if workers == 1:
+        os.environ.setdefault("CERTNET_EMBEDDED_WORKER", "true")
+        get_settings.cache_clear()
     settings = get_settings()
     uvicorn.run(
         "certnet.main:create_app",

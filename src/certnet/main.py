@@ -17,9 +17,11 @@ from certnet.core import logging as certnet_logging
 from certnet.core.errors import install_problem_handlers
 from certnet.db.session import make_engine, session_factory
 from certnet.feeds import api as feeds_api
+from certnet.feeds import source_api as feeds_source_api
 from certnet.findings import api as findings_api
 from certnet.identity import api as identity_api
 from certnet.incidents import api as incidents_api
+from certnet.jobs import embedded as jobs_embedded
 from certnet.notifications import api as notifications_api
 from certnet.ops import api as ops_api
 from certnet.ops import middleware
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(constituency_api.router, prefix=API_PREFIX)
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(feeds_api.router, prefix=API_PREFIX)
+    app.include_router(feeds_source_api.router, prefix=API_PREFIX)
     app.include_router(findings_api.router, prefix=API_PREFIX)
     app.include_router(incidents_api.router, prefix=API_PREFIX)
     app.include_router(risk_api.router, prefix=API_PREFIX)
@@ -63,6 +66,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(ops_api.api_router, prefix=API_PREFIX)
     app.include_router(ops_api.root_router)
+    # The CSAF provider directory lives at the standard's well-known path, not under /api/v1.
+    app.include_router(advisories_api.wellknown_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     web_views.install(app)
+    if settings.embedded_worker:
+        # Jobs run in this process while it serves (embedded SQLite, one process).
+        app.router.lifespan_context = jobs_embedded.lifespan(app.state.session_factory, settings)
     return app

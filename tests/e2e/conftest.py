@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,68 +90,92 @@ def _fill(database: Path) -> tuple[dict[str, int], dict[str, int], str]:
     return ids[0], ids[1], secret
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    """Wait for ``/healthz``; a loaded machine may be slow to answer the first request, so a
+    read timeout is waited out like a refused connection."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:  # noqa: S310
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as answer:  # noqa: S310
                 if answer.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
     raise RuntimeError(f"the server at {url} did not come up")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """certnet over a fresh, migrated SQLite file with the test network, on a free port."""
-    folder = tmp_path_factory.mktemp("e2e")
-    database = folder / "certnet.sqlite3"
-    certs, orgs, secret = _fill(database)
-    port = _free_port()
-    env = {
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate ``process``, killing it if it does not stop within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def server_env(database_url: str, folder: Path) -> dict[str, str]:
+    """The environment of a test server: nothing of the developer's CERTNET_* leaks in."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith("CERTNET_")},
-        "CERTNET_DATABASE_URL": f"sqlite:///{database}",
+        "CERTNET_DATABASE_URL": database_url,
         "CERTNET_VAR_DIR": str(folder / "var"),
         # Every browser signs in from 127.0.0.1: throttling by address would otherwise
         # lock the suite out after the tests that fail a sign-in on purpose.
         "CERTNET_LOGIN_MAX_FAILURES": "50",
         "CERTNET_LOG_LEVEL": "WARNING",
     }
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "certnet.main:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process)
+
+
+@contextmanager
+def running_app(database_url: str, folder: Path) -> Iterator[str]:
+    """certnet served by uvicorn in a subprocess over ``database_url``; yields its URL."""
+    port = _free_port()
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "certnet.main:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            env=server_env(database_url, folder),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(url, process)
+            yield url
+        finally:
+            stop(process)
+
+
+@contextmanager
+def running_server(folder: Path) -> Iterator[LiveServer]:
+    """A server over a fresh, migrated SQLite file in ``folder`` holding the test network."""
+    database = folder / "certnet.sqlite3"
+    certs, orgs, secret = _fill(database)
+    with running_app(f"sqlite:///{database}", folder) as url:
         yield LiveServer(
             url=url, certs=certs, orgs=orgs, totp_secret=secret, var_dir=folder / "var"
         )
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """certnet over a fresh, migrated SQLite file with the test network, on a free port.
+    Tests that add to the network start their own server (``running_server``)."""
+    with running_server(tmp_path_factory.mktemp("e2e")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,11 @@ from certnet.advisories import models as advisories_models
 from certnet.constituency import models as constituency_models
 from certnet.core import models as core_models
 from certnet.feeds import models as feeds_models
+from certnet.feeds import source_models as feeds_source_models
 from certnet.findings import models as findings_models
 from certnet.identity import models as identity_models
 from certnet.incidents import models as incidents_models
+from certnet.incidents.intake import models as intake_models
 from certnet.notifications import models as notifications_models
 from certnet.risk import models as risk_models
 
@@ -15,9 +17,11 @@ __all__ = [
     "constituency_models",
     "core_models",
     "feeds_models",
+    "feeds_source_models",
     "findings_models",
     "identity_models",
     "incidents_models",
+    "intake_models",
     "notifications_models",
     "risk_models",
 ]

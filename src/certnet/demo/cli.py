@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from dataclasses import asdict
+from datetime import datetime
 
 import typer
 from rich.table import Table
@@ -13,6 +15,22 @@ from certnet.clikit import EXIT_INVALID, command, fail, out
 from certnet.core import clock
 from certnet.demo import generator, loader
 from certnet.profiles import service as profiles
+
+#: Domains that add demo data on top of the network, in order (advisories target the assets
+#: the risk domain seeds). Each has ``certnet.<domain>.demo.seed(session=, principal=, now=)``.
+DOMAIN_SEEDS = ("risk", "advisories", "incidents", "incidents.intake", "findings")
+
+
+def _seed_domains(now: datetime) -> list[str]:
+    """Each domain's demo data, each in its own unit of work; one summary line per domain."""
+    lines = []
+    for name in DOMAIN_SEEDS:
+        module = importlib.import_module(f"certnet.{name}.demo")
+        with out.status(f"Adding demo {name}…"), command() as (session, principal):
+            line = module.seed(session=session, principal=principal, now=now)
+        label = name.rsplit(".", 1)[-1]
+        lines.append(line if line.startswith(f"{label}:") else f"{label}: {line}")
+    return lines
 
 
 def demo(
@@ -42,8 +60,9 @@ def demo(
         report = loader.load(
             session=session, principal=principal, plan=plan, password=generator.DEMO_PASSWORD
         )
+    seeded = _seed_domains(clock.now()) if report.created else []
     if as_json:
-        sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
+        sys.stdout.write(json.dumps({**asdict(report), "domains": seeded}, indent=2) + "\n")
         return
     if report.created:
         out.print(
@@ -53,6 +72,8 @@ def demo(
             f"{report.users} users.",
             highlight=False,
         )
+        for line in seeded:
+            out.print(f"  {line}", highlight=False)
     else:
         out.print(
             f"The demo network (seed {seed}, {report.organisations} organisations) is already "

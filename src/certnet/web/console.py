@@ -40,8 +40,21 @@ PACKAGE = Path(__file__).resolve().parent.parent
 #: Each domain keeps its templates beside its views; names are prefixed by the domain.
 _LOADER = PrefixLoader(
     {
-        domain: FileSystemLoader(PACKAGE / domain / "templates")
-        for domain in ("web", "constituency", "identity", "ops", "feeds")
+        domain: FileSystemLoader(
+            [PACKAGE / domain / "templates", PACKAGE / domain / "templates" / domain]
+        )
+        for domain in (
+            "web",
+            "constituency",
+            "identity",
+            "ops",
+            "feeds",
+            "findings",
+            "notifications",
+            "incidents",
+            "risk",
+            "advisories",
+        )
     }
 )
 

@@ -15,7 +15,9 @@ from certnet.constituency.models import ResourceKind
 from certnet.feeds import views as feeds_views
 from certnet.findings import views as findings_views
 from certnet.identity import views as identity_views
+from certnet.incidents import service as incidents
 from certnet.incidents import views as incidents_views
+from certnet.incidents.schemas import IncidentFilter
 from certnet.notifications import views as notifications_views
 from certnet.ops import views as ops_views
 from certnet.profiles import service as profiles
@@ -55,8 +57,15 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         for c in certs
     )
     tier_names = {t.id: t.name for t in profiles.active().tiers}
+    work = incidents.counts(
+        session=session, principal=principal, filters=IncidentFilter(open_only=True)
+    )
     return console.render(
-        "web/dashboard.html", counts=counts, drawing=drawing, tier_names=tier_names
+        "web/dashboard.html",
+        counts=counts,
+        work=work,
+        drawing=drawing,
+        tier_names=tier_names,
     )
 
 

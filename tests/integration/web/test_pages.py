@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -11,7 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certnet.constituency.models import Contact, Resource
+from certnet.core import clock
 from certnet.identity.models import ApiToken, User
+from certnet.incidents import service as incidents
+from certnet.incidents.schemas import IncidentReport
 from tests.factories import build_network
 from tests.integration.web.helpers import csrf_token, signed_in
 
@@ -73,13 +77,13 @@ def test_dashboard_counts_and_tree(session: Session, client: TestClient) -> None
     signed_in(client, "national")
     page = client.get("/")
     tiles = re.findall(r'<span class="tile-n">(\d+)</span>', page.text)
-    assert tiles == ["7", "4", "1", "6"]  # CERTs, organisations, CII, prefixes
+    assert tiles[:4] == ["7", "4", "1", "6"]  # CERTs, organisations, CII, prefixes
     nodes = re.findall(r'<a href="/certs/(\d+)" class="tree-node">', page.text)
     assert sorted(map(int, nodes)) == sorted(c.id for c in net.certs.values())
     client.cookies.clear()
     signed_in(client, "telco")
     narrow = client.get("/")
-    assert re.findall(r'<span class="tile-n">(\d+)</span>', narrow.text) == ["3", "1", "0", "2"]
+    assert re.findall(r'<span class="tile-n">(\d+)</span>', narrow.text)[:4] == ["3", "1", "0", "2"]
     shown = {int(n) for n in re.findall(r'<a href="/certs/(\d+)" class="tree-node">', narrow.text)}
     assert shown == {net.certs[s].id for s in ("ptacert", "govcert", "pkcert")}
 
@@ -385,3 +389,30 @@ def test_csrf_token_is_per_session(session: Session, client: TestClient) -> None
     second = signed_in(client, "sbp")
     assert first != second
     assert csrf_token(client.get("/account")) == second
+
+
+def test_dashboard_counts_the_open_incidents_the_viewer_may_see(
+    session: Session, client: TestClient
+) -> None:
+    net = build_network(session)
+    incidents.report(
+        session=session,
+        principal=net.principal(session, "bankreporter"),
+        data=IncidentReport(
+            title="Credential phishing against staff",
+            became_aware_at=clock.now() - timedelta(hours=1),
+            rsit_class="fraud",
+            rsit_type="phishing",
+        ),
+    )
+    signed_in(client, "national")
+    work = re.findall(r'<span class="tile-n">(\d+)</span>', client.get("/").text)[4:]
+    assert work == ["1", "1", "0", "0"]  # open, new, stages overdue, stages due soon
+    client.cookies.clear()
+    signed_in(client, "telco")
+    assert re.findall(r'<span class="tile-n">(\d+)</span>', client.get("/").text)[4:] == [
+        "0",
+        "0",
+        "0",
+        "0",
+    ]
