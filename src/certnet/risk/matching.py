@@ -543,14 +543,37 @@ def _write(
     exposure_table, measure_table = _EXPOSURE_TABLE, _MEASURE_TABLE
     created: list[tuple[int, dict[str, Any]]] = []
     by_pair = {(r["asset_id"], r["vulnerability_id"]): r for r in inserts}
+    postgres = session.get_bind().dialect.name == "postgresql"
     for part in _chunks(inserts, 5000):
+        rows = _plain_rows(list(part))
+        if not postgres:
+            returned = session.connection().execute(
+                insert(exposure_table).returning(
+                    exposure_table.c.id,
+                    exposure_table.c.asset_id,
+                    exposure_table.c.vulnerability_id,
+                ),
+                rows,
+            )
+            created.extend((row[0], by_pair[(row[1], row[2])]) for row in returned)
+            continue
+        # On PostgreSQL a plain executemany (psycopg's pipelined fast path), then the new ids
+        # read back by their (asset, vulnerability) pairs, unique in the table: INSERT …
+        # RETURNING over thousands of rows makes the driver parse one huge statement per page,
+        # several times slower.
+        session.connection().execute(insert(exposure_table), rows)
+        pairs = {(r["asset_id"], r["vulnerability_id"]) for r in part}
         returned = session.connection().execute(
-            insert(exposure_table).returning(
+            select(
                 exposure_table.c.id, exposure_table.c.asset_id, exposure_table.c.vulnerability_id
-            ),
-            _plain_rows(list(part)),
+            ).where(
+                exposure_table.c.vulnerability_id.in_(sorted({v for _, v in pairs})),
+                exposure_table.c.asset_id.in_(sorted({a for a, _ in pairs})),
+            )
         )
-        created.extend((row[0], by_pair[(row[1], row[2])]) for row in returned)
+        created.extend(
+            (row[0], by_pair[(row[1], row[2])]) for row in returned if (row[1], row[2]) in pairs
+        )
     result.created = len(inserts)
     if updates:
         stmt = (

@@ -35,6 +35,8 @@ LEVELS = ("nation", "sector", "province", "organisation")
 DONE = {
     "imported": "Imported.",
     "asset": "Asset added.",
+    "asset_changed": "Asset changed; its exposures were matched again.",
+    "asset_removed": "Asset removed, with its exposures and measures.",
     "measure": "Measure updated.",
 }
 
@@ -179,6 +181,81 @@ def add_asset(console: FormConsoleDep) -> Response:
     return RedirectResponse(
         url("/risk/assets", organisation=form.get("organisation_id"), done="asset"),
         status_code=303,
+    )
+
+
+EDITABLE_FIELDS = ("name", "cpe", "purl", "version", "exposure", "criticality", "owner_contact")
+
+
+def _asset_page(
+    console: Console,
+    asset_id: int,
+    *,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    asset = service.get_asset(
+        session=console.session, principal=console.principal, asset_id=asset_id
+    )
+    current = {
+        name: str(getattr(getattr(asset, name), "value", getattr(asset, name)) or "")
+        for name in EDITABLE_FIELDS
+    }
+    return console.render(
+        "risk/asset.html",
+        status_code,
+        asset=asset,
+        organisation=_org_names(console, {asset.organisation_id}).get(asset.organisation_id, ""),
+        form=form or current,
+        errors=errors or {},
+    )
+
+
+@router.get("/risk/assets/{asset_id}", response_class=HTMLResponse)
+def asset_page(console: ConsoleDep, asset_id: int) -> HTMLResponse:
+    """One asset, with the form to change or remove it."""
+    return _asset_page(console, asset_id)
+
+
+@router.post("/risk/assets/{asset_id}", response_model=None)
+def change_asset(console: FormConsoleDep, asset_id: int) -> Response:
+    """Change an asset from the form (it is matched again); errors come back beside the fields."""
+    form = {k: str(v).strip() for k, v in console.form.items() if k in EDITABLE_FIELDS}
+    changes: dict[str, Any] = {k: (v or None) for k, v in form.items()}
+    for required in ("name", "exposure", "criticality"):
+        if required in changes and changes[required] is None:
+            changes[required] = ""
+    try:
+        with console.attempt():
+            asset = service.update_asset(
+                session=console.session,
+                principal=console.principal,
+                asset_id=asset_id,
+                changes=changes,
+            )
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        return _asset_page(
+            console, asset_id, status_code=status_of(exc), form=form, errors=field_errors(exc)
+        )
+    return RedirectResponse(
+        url("/risk/assets", organisation=str(asset.organisation_id), done="asset_changed"),
+        status_code=303,
+    )
+
+
+@router.post("/risk/assets/{asset_id}/delete", response_model=None)
+def remove_asset(console: FormConsoleDep, asset_id: int) -> Response:
+    """Remove an asset, with its exposures and measures."""
+    asset = service.get_asset(
+        session=console.session, principal=console.principal, asset_id=asset_id
+    )
+    organisation = str(asset.organisation_id)
+    service.delete_asset(session=console.session, principal=console.principal, asset_id=asset_id)
+    return RedirectResponse(
+        url("/risk/assets", organisation=organisation, done="asset_removed"), status_code=303
     )
 
 

@@ -236,3 +236,73 @@ def test_constituent_admin_keeps_its_assets_a_reporter_does_not(
         client.get(f"/api/v1/assets/{asset_id}", headers=_auth(net, session, "pta")).status_code
         == 404
     )
+
+
+def test_console_changes_an_asset_which_is_matched_again_and_removes_it(
+    client: TestClient, session: Session, net: Network
+) -> None:
+    _seed(client, session, net)
+    token = signed_in(client, "pta")
+    listing = client.get(f"/risk/assets?organisation={net.orgs['Telco One'].id}")
+    found = re.search(r'<a href="/risk/assets/(\d+)">Edge firewall</a>', listing.text)
+    assert found is not None
+    asset_path = f"/risk/assets/{found.group(1)}"
+    page = client.get(asset_path)
+    assert page.status_code == 200
+    assert 'value="cpe:2.3:o:paloaltonetworks:pan-os:10.2.5:*:*:*:*:*:*:*"' in page.text
+    assert len(_open_measures(session)) == 1
+
+    bad = client.post(asset_path, data={"csrf_token": token, "name": "", "cpe": "cpe:2.3:x"})
+    assert bad.status_code == 422
+    assert 'id="err-' in bad.text
+
+    # A fixed version: the exposure no longer stands, so its measure is no longer open work.
+    fixed = "cpe:2.3:o:paloaltonetworks:pan-os:11.1.3:*:*:*:*:*:*:*"
+    form = {
+        "csrf_token": token,
+        "name": "Edge firewall",
+        "cpe": fixed,
+        "version": "11.1.3",
+        "exposure": "open",
+        "criticality": "high",
+    }
+    changed = client.post(asset_path, data=form, follow_redirects=False)
+    assert changed.status_code == 303, changed.text
+    assert _open_measures(session) == []
+    assert client.get(asset_path).text.count("11.1.3") >= 1
+
+    removed = client.post(
+        f"{asset_path}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert removed.status_code == 303
+    assert client.get(asset_path).status_code == 404
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.action.like("risk.asset.%"))
+    ).all()
+    assert "risk.asset.update" in actions
+    assert "risk.asset.delete" in actions
+
+
+def test_another_organisation_cannot_open_or_change_the_asset_in_the_console(
+    client: TestClient, session: Session, net: Network
+) -> None:
+    _seed(client, session, net)
+    signed_in(client, "pta")
+    listing = client.get("/risk/assets")
+    found = re.search(r'<a href="/risk/assets/(\d+)">Edge firewall</a>', listing.text)
+    assert found is not None
+    client.cookies.clear()
+    token = signed_in(client, "bankadmin")
+    assert client.get(f"/risk/assets/{found.group(1)}").status_code == 404
+    refused = client.post(
+        f"/risk/assets/{found.group(1)}", data={"csrf_token": token, "name": "Mine now"}
+    )
+    assert refused.status_code == 404
+
+
+def _open_measures(session: Session) -> list[Measure]:
+    return [
+        m
+        for m in session.scalars(select(Measure).execution_options(populate_existing=True))
+        if m.standing and m.state.value in ("open", "in_progress")
+    ]
