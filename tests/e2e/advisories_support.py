@@ -69,9 +69,9 @@ def _add(session: Session, live_server: LiveServer, name: str, version: str) -> 
 
 @pytest.fixture
 def advisory_targets(live_server: LiveServer) -> Targets:
-    """The two organisations and the reporter, added once per server (in its own database file,
+    """The two organisations and the reporter, added once per server (in its own database,
     as the console and the asset import would)."""
-    engine = make_engine(f"sqlite:///{live_server.var_dir.parent / 'certnet.sqlite3'}")
+    engine = make_engine(live_server.database_url)
     try:
         with Session(engine) as session:
             if session.scalar(select(Organisation.id).where(Organisation.name == AFFECTED_ORG)):

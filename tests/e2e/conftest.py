@@ -8,6 +8,7 @@ system's Chromium. Without it the tests skip on a developer's machine and fail i
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from pathlib import Path
 import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from certnet.core.access import Role
@@ -53,6 +56,7 @@ class LiveServer:
     orgs: dict[str, int]
     totp_secret: str
     var_dir: Path
+    database_url: str
 
 
 def _free_port() -> int:
@@ -62,8 +66,8 @@ def _free_port() -> int:
         return port
 
 
-def _fill(database: Path) -> tuple[dict[str, int], dict[str, int], str]:
-    engine = make_engine(f"sqlite:///{database}")
+def _fill(database_url: str) -> tuple[dict[str, int], dict[str, int], str]:
+    engine = make_engine(database_url)
     migrate.upgrade(engine)
     secret = pyotp.random_base32()
     with Session(engine) as session:
@@ -160,13 +164,48 @@ def running_app(database_url: str, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def running_server(folder: Path) -> Iterator[LiveServer]:
-    """A server over a fresh, migrated SQLite file in ``folder`` holding the test network."""
-    database = folder / "certnet.sqlite3"
-    certs, orgs, secret = _fill(database)
-    with running_app(f"sqlite:///{database}", folder) as url:
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the test server, dropped afterwards; its URL.
+    Unreachable: the test fails in CI (``CI`` or ``CERTNET_REQUIRE_POSTGRES``), else skips."""
+    base = os.environ.get("CERTNET_TEST_POSTGRES_URL", "")
+    required = bool(os.environ.get("CI")) or os.environ.get("CERTNET_REQUIRE_POSTGRES") == "1"
+    if not base:
+        if required:
+            pytest.fail("CERTNET_TEST_POSTGRES_URL is not set, and PostgreSQL tests are required")
+        pytest.skip("CERTNET_TEST_POSTGRES_URL is not set")
+    name = f"certnet_e2e_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 — any connection failure decides skip or fail
+        admin.dispose()
+        message = f"PostgreSQL at {base} is unreachable: {exc}"
+        if required:
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def running_server(folder: Path, database_url: str | None = None) -> Iterator[LiveServer]:
+    """A server over a fresh, migrated database holding the test network: ``database_url``
+    (an empty database), or a SQLite file in ``folder``."""
+    url_of_database = database_url or f"sqlite:///{folder / 'certnet.sqlite3'}"
+    certs, orgs, secret = _fill(url_of_database)
+    with running_app(url_of_database, folder) as url:
         yield LiveServer(
-            url=url, certs=certs, orgs=orgs, totp_secret=secret, var_dir=folder / "var"
+            url=url,
+            certs=certs,
+            orgs=orgs,
+            totp_secret=secret,
+            var_dir=folder / "var",
+            database_url=url_of_database,
         )
 
 

@@ -9,15 +9,13 @@ The story test runs on both engines; the other browser tests on SQLite.
 from __future__ import annotations
 
 import email.policy
-import os
-import secrets
 import smtplib
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -25,8 +23,6 @@ from email.utils import formatdate, make_msgid
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from certnet.core import clock
@@ -36,15 +32,12 @@ from certnet.identity import service as identity
 from certnet.incidents import service as incidents
 from certnet.incidents.models import Channel
 from certnet.incidents.schemas import IncidentReport
-from tests.e2e.conftest import running_app, server_env, stop
+from tests.e2e.conftest import fresh_postgres_database, running_app, server_env, stop
 from tests.factories import build_network
 
 # The machine running the suite may be busy: a page that takes a few seconds to come back
 # (a report, with routing, correlation and mail) is slow, not wrong.
 expect.set_options(timeout=15_000)
-
-POSTGRES_URL = os.environ.get("CERTNET_TEST_POSTGRES_URL", "")
-REQUIRE_POSTGRES = bool(os.environ.get("CI")) or os.environ.get("CERTNET_REQUIRE_POSTGRES") == "1"
 
 
 @dataclass(frozen=True)
@@ -93,44 +86,6 @@ def _fill(url: str) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     return ids
 
 
-@dataclass
-class _Database:
-    url: str
-    drop: str | None = None
-
-
-def _postgres_database() -> _Database:
-    if not POSTGRES_URL:
-        if REQUIRE_POSTGRES:
-            pytest.fail("CERTNET_TEST_POSTGRES_URL is not set, and PostgreSQL tests are required")
-        pytest.skip("CERTNET_TEST_POSTGRES_URL is not set")
-    name = f"certnet_e2e_{secrets.token_hex(4)}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 — any connection failure decides skip or fail
-        message = f"PostgreSQL at {POSTGRES_URL} is unreachable: {exc}"
-        if REQUIRE_POSTGRES:
-            pytest.fail(message)
-        pytest.skip(message)
-    finally:
-        admin.dispose()
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    return _Database(url=url, drop=name)
-
-
-def _drop(database: _Database) -> None:
-    if database.drop is None:
-        return
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{database.drop}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def _wait_for_port(host: str, port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -150,39 +105,33 @@ def incidents_server(
     ``sqlite``, the default, or ``postgresql``)."""
     backend = getattr(request, "param", "sqlite")
     folder = tmp_path_factory.mktemp(f"incidents-{backend}")
-    if backend == "postgresql":
-        database = _postgres_database()
-    else:
-        database = _Database(url=f"sqlite:///{folder / 'certnet.sqlite3'}")
-    try:
-        certs, orgs, users = _fill(database.url)
-        env = server_env(database.url, folder)
+    with ExitStack() as stack:
+        if backend == "postgresql":
+            database_url = stack.enter_context(fresh_postgres_database())
+        else:
+            database_url = f"sqlite:///{folder / 'certnet.sqlite3'}"
+        certs, orgs, users = _fill(database_url)
+        env = server_env(database_url, folder)
         smtp_port = free_port()
-        with (
-            running_app(database.url, folder) as url,
-            (folder / "intake.log").open("wb") as log,
-        ):
-            mail = subprocess.Popen(
-                [sys.executable, "-m", "certnet.cli", "intake", "smtp",
-                 "--listen", f"127.0.0.1:{smtp_port}", "--cert", "pkcert"],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                _wait_for_port("127.0.0.1", smtp_port, mail)
-                yield IncidentsServer(
-                    url=url,
-                    backend=backend,
-                    database_url=database.url,
-                    smtp_host="127.0.0.1",
-                    smtp_port=smtp_port,
-                    certs=certs,
-                    orgs=orgs,
-                    users=users,
-                )
-            finally:
-                stop(mail)
-    finally:
-        _drop(database)
+        url = stack.enter_context(running_app(database_url, folder))
+        log = stack.enter_context((folder / "intake.log").open("wb"))
+        mail = subprocess.Popen(
+            [sys.executable, "-m", "certnet.cli", "intake", "smtp",
+             "--listen", f"127.0.0.1:{smtp_port}", "--cert", "pkcert"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        stack.callback(stop, mail)
+        _wait_for_port("127.0.0.1", smtp_port, mail)
+        yield IncidentsServer(
+            url=url,
+            backend=backend,
+            database_url=database_url,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            certs=certs,
+            orgs=orgs,
+            users=users,
+        )
 
 
 @pytest.fixture

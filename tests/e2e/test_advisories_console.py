@@ -5,23 +5,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.advisories_support import Targets, advisory_targets
-from tests.e2e.conftest import LiveServer, running_server, screenshot, sign_in
+from tests.e2e.conftest import (
+    LiveServer,
+    fresh_postgres_database,
+    running_server,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 __all__ = ["advisory_targets"]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """This module's own server: its tests add organisations and assets to the network, which
-    the other console tests count."""
-    with running_server(tmp_path_factory.mktemp("advisories-e2e")) as server:
-        yield server
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """This module's own server, on each engine: its tests add organisations and assets to
+    the network, which the other console tests count."""
+    folder = tmp_path_factory.mktemp(f"advisories-e2e-{request.param}")
+    with ExitStack() as stack:
+        database = (
+            stack.enter_context(fresh_postgres_database())
+            if request.param == "postgresql"
+            else None
+        )
+        yield stack.enter_context(running_server(folder, database))
 
 
 def _watch(page: Page, problems: list[str]) -> None:

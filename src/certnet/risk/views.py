@@ -184,6 +184,40 @@ def add_asset(console: FormConsoleDep) -> Response:
     )
 
 
+@router.post("/risk/assets/import", response_model=None)
+def import_assets(
+    console: FormConsoleDep, file: Annotated[UploadFile | None, File()] = None
+) -> Response:
+    """Import an organisation's CSV or CycloneDX SBOM."""
+    org = str(console.form.get("organisation_id", "")).strip()
+    try:
+        if not org.isdigit():
+            raise Invalid.on("organisation_id", "choose an organisation")
+        if file is None or not file.filename:
+            raise Invalid.on("file", "choose a CSV or CycloneDX JSON file")
+        with console.attempt():
+            service.import_assets(
+                session=console.session,
+                principal=console.principal,
+                organisation_id=int(org),
+                content=file.file.read(),
+                filename=file.filename,
+                exposure=str(console.form.get("exposure") or "controlled"),
+                criticality=str(console.form.get("criticality") or "medium"),
+            )
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        return _assets_page(
+            console,
+            status_code=status_of(exc),
+            form={"organisation_id": org},
+            import_errors=field_errors(exc) or {"file": exc.detail},
+        )
+    return RedirectResponse(url("/risk/assets", organisation=org, done="imported"), 303)
+
+
+# After /risk/assets/import, which the {asset_id} routes would otherwise shadow.
 EDITABLE_FIELDS = ("name", "cpe", "purl", "version", "exposure", "criticality", "owner_contact")
 
 
@@ -257,39 +291,6 @@ def remove_asset(console: FormConsoleDep, asset_id: int) -> Response:
     return RedirectResponse(
         url("/risk/assets", organisation=organisation, done="asset_removed"), status_code=303
     )
-
-
-@router.post("/risk/assets/import", response_model=None)
-def import_assets(
-    console: FormConsoleDep, file: Annotated[UploadFile | None, File()] = None
-) -> Response:
-    """Import an organisation's CSV or CycloneDX SBOM."""
-    org = str(console.form.get("organisation_id", "")).strip()
-    try:
-        if not org.isdigit():
-            raise Invalid.on("organisation_id", "choose an organisation")
-        if file is None or not file.filename:
-            raise Invalid.on("file", "choose a CSV or CycloneDX JSON file")
-        with console.attempt():
-            service.import_assets(
-                session=console.session,
-                principal=console.principal,
-                organisation_id=int(org),
-                content=file.file.read(),
-                filename=file.filename,
-                exposure=str(console.form.get("exposure") or "controlled"),
-                criticality=str(console.form.get("criticality") or "medium"),
-            )
-    except Forbidden:
-        raise
-    except DomainError as exc:
-        return _assets_page(
-            console,
-            status_code=status_of(exc),
-            form={"organisation_id": org},
-            import_errors=field_errors(exc) or {"file": exc.detail},
-        )
-    return RedirectResponse(url("/risk/assets", organisation=org, done="imported"), 303)
 
 
 @router.get("/risk/exposures", response_class=HTMLResponse)
