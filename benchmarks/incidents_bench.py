@@ -130,9 +130,7 @@ def _fresh_database(url: str) -> Engine:
         connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     admin.dispose()
     engine = create_engine(url)
-    # Up to the incidents' own revision: the tables measured here, and nothing that later
-    # domains' migrations might still be changing.
-    migrate.upgrade(engine, "0005")
+    migrate.upgrade(engine)
     return engine
 
 

@@ -197,6 +197,14 @@ class Incident(Base):
             postgresql_include=["tlp", "next_due_at", "handling_cert_id"],
         ),
         Index("ix_incident_handling_queue", "handling_cert_id", "id"),
+        # The whole-nation queue (National CERT, platform admins): counted live per TLP label,
+        # each an index-only range of this index.
+        Index(
+            "ix_incident_status_tlp",
+            "status",
+            "tlp",
+            postgresql_include=["next_due_at", "owner_cert_id", "handling_cert_id", "id"],
+        ),
         # TLP:RED incidents, counted live (their recipients are checked one by one): few.
         Index(
             "ix_incident_red",

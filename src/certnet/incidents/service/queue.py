@@ -213,8 +213,14 @@ def counts(
                 by_deadline["none"] += int(count or 0)
                 total += int(count or 0)
     # One grouped count per side of the tenancy (disjoint): each an index-only scan of its
-    # queue index on PostgreSQL.
-    for part, branch in ((p, b) for p in parts for b in _branches(principal)):
+    # queue index on PostgreSQL. Over the whole tenancy (no CERT or organisation to range
+    # over), one count per TLP label instead: each a range of (status, tlp), where the
+    # policy's TLP clause, an OR over the labels, would make the planner read the rows.
+    sides = _branches(principal)
+    whole = chosen.handling_cert_id is None and chosen.organisation_id is None
+    if principal.all_tenancy and whole:
+        sides = [Incident.tlp == label for label in Tlp]
+    for part, branch in ((p, b) for p in parts for b in sides):
         side = part if branch is None else part.where(branch)
         base = side.with_only_columns(Incident.status, Incident.next_due_at).subquery()
         due = base.c.next_due_at
