@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -42,6 +41,7 @@ from certnet.web.console import (
     FormConsoleDep,
     field_errors,
     status_of,
+    url,
 )
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -69,11 +69,6 @@ ANSWER_COLOURS = {
     "overdue": "#b91c1c",
 }
 BAR_WIDTH = 320
-
-
-def url(path: str, **params: Any) -> str:
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{path}?{urlencode(query)}" if query else path
 
 
 def _is_constituent(console: Console) -> bool:

@@ -5,8 +5,7 @@ feeds service, which applies the access policy; these views only parse, call and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +23,7 @@ from certnet.web.console import (
     FormConsoleDep,
     field_errors,
     status_of,
+    url,
 )
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -42,12 +42,6 @@ DONE = {
     "ingested": "Report ingested.",
     "again": "This file was ingested before: nothing changed, the figures are that run's.",
 }
-
-
-def url(path: str, **params: Any) -> str:
-    """``path`` with the non-empty ``params`` as its query string."""
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{path}?{urlencode(query)}" if query else path
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,6 +26,7 @@ from certnet.web.console import (
     FormConsoleDep,
     field_errors,
     status_of,
+    url,
 )
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -51,12 +51,6 @@ DONE = {
     "suppressed": "Suppression rule added.",
     "lifted": "Suppression rule lifted.",
 }
-
-
-def url(path: str, **params: Any) -> str:
-    """``path`` with the non-empty ``params`` as its query string."""
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{path}?{urlencode(query)}" if query else path
 
 
 def _whole_number(name: str, value: str) -> int | None:

@@ -3,24 +3,17 @@ a message that failed. Reads and the retry go through the notifications service.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from certnet.core.errors import Invalid
 from certnet.notifications import service
 from certnet.notifications.models import MessageState
-from certnet.web.console import ConsoleDep, ConsoleRoute, FormConsoleDep
+from certnet.web.console import ConsoleDep, ConsoleRoute, FormConsoleDep, url
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
-
-
-def _url(path: str, **params: str | None) -> str:
-    query = urlencode({k: v for k, v in params.items() if v})
-    return f"{path}?{query}" if query else path
 
 
 @router.get("/notifications", response_class=HTMLResponse)
@@ -48,10 +41,10 @@ def outbox_page(
         ticket=ticket,
         states=list(MessageState),
         done=done,
-        next_url=_url("/notifications", state=state, ticket=ticket, cursor=page.next_cursor)
+        next_url=url("/notifications", state=state, ticket=ticket, cursor=page.next_cursor)
         if page.next_cursor
         else None,
-        first_url=_url("/notifications", state=state, ticket=ticket) if cursor else None,
+        first_url=url("/notifications", state=state, ticket=ticket) if cursor else None,
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,6 +25,7 @@ from certnet.web.console import (
     FormConsoleDep,
     field_errors,
     status_of,
+    url,
 )
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -39,11 +39,6 @@ DONE = {
     "asset_removed": "Asset removed, with its exposures and measures.",
     "measure": "Measure updated.",
 }
-
-
-def url(path: str, **params: Any) -> str:
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{path}?{urlencode(query)}" if query else path
 
 
 def _is_constituent(console: Console) -> bool:

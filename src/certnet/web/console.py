@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -368,3 +368,12 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(ConsolePageError, _page_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
+
+
+def url(path: str, **params: Any) -> str:
+    """``path`` with the non-empty ``params`` as its query string (lists repeat the key)."""
+    query: list[tuple[str, Any]] = []
+    for key, value in params.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        query.extend((key, v) for v in values if v not in (None, ""))
+    return f"{path}?{urlencode(query)}" if query else path

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import UploadFile
@@ -76,15 +75,6 @@ DONE = {
     "released": "Mail released as an incident.",
     "dismissed": "Mail dismissed; it stays in the quarantine's history.",
 }
-
-
-def url(path: str, **params: Any) -> str:
-    """``path`` with the non-empty ``params`` as its query string (lists repeat the key)."""
-    query: list[tuple[str, Any]] = []
-    for key, value in params.items():
-        values = value if isinstance(value, list | tuple) else [value]
-        query.extend((key, v) for v in values if v not in (None, ""))
-    return f"{path}?{urlencode(query)}" if query else path
 
 
 def is_constituent(console: Console) -> bool:

@@ -15,7 +15,6 @@ from certnet.incidents.views.common import (
     form_errors,
     is_constituent,
     names_for,
-    url,
     whole_number,
 )
 from certnet.web.console import (
@@ -23,6 +22,7 @@ from certnet.web.console import (
     ConsoleDep,
     ConsoleRoute,
     FormConsoleDep,
+    url,
 )
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)

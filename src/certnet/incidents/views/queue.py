@@ -27,7 +27,6 @@ from certnet.incidents.views.common import (
     is_constituent,
     names_for,
     staff_of,
-    url,
     whole_number,
 )
 from certnet.profiles import service as profiles
@@ -36,6 +35,7 @@ from certnet.web.console import (
     ConsoleRoute,
     FormConsoleDep,
     field_errors,
+    url,
 )
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
